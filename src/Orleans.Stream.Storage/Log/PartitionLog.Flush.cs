@@ -1,0 +1,235 @@
+using Orleans.Stream.Storage.Log;
+
+namespace Orleans.Stream.Storage;
+
+public sealed partial class PartitionLog
+{
+    private int _flusherScheduled;
+    private long _flushRequests;
+    private RecoveryCheckpoint? _lastCheckpoint;
+
+    /// <summary>
+    /// Advances the high watermark (never backwards, never past the log end) and wakes readers waiting for data.
+    /// With replication the leader calls this with the minimum log end offset of the in-sync replicas.
+    /// </summary>
+    public void AdvanceHighWatermark(long offset)
+    {
+        long target = Math.Min(offset, LogEndOffset);
+        long current = Volatile.Read(ref _highWatermark);
+        while (target > current)
+        {
+            long seen = Interlocked.CompareExchange(ref _highWatermark, target, current);
+            if (seen == current)
+            {
+                Interlocked.Exchange(ref _highWatermarkWaiters, null)?.TrySetResult();
+                return;
+            }
+
+            current = seen;
+        }
+    }
+
+    /// <summary>
+    /// Completes once the high watermark is past <paramref name="offset"/> (i.e. a read from it would return data):
+    /// the hook for long-poll fetches.
+    /// </summary>
+    public async Task WaitForHighWatermarkAsync(long offset, CancellationToken cancellationToken)
+    {
+        while (HighWatermark <= offset)
+        {
+            ThrowIfUnusable();
+            TaskCompletionSource waiters = Volatile.Read(ref _highWatermarkWaiters)
+                ?? Interlocked.CompareExchange(ref _highWatermarkWaiters, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), null)
+                ?? Volatile.Read(ref _highWatermarkWaiters)!;
+
+            // Checked again after registering: an advance in between has already released the old waiters.
+            if (HighWatermark > offset)
+            {
+                return;
+            }
+
+            await waiters.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>fsyncs everything appended before the call and rewrites the recovery checkpoint.</summary>
+    public async ValueTask FlushAsync()
+    {
+        ThrowIfUnusable();
+        var flush = new ControlCommand(() =>
+        {
+            FlushCore(forceCheckpoint: true);
+            return DurableOffset;
+        });
+        Enqueue(flush);
+        await flush.Task.ConfigureAwait(false);
+    }
+
+    private void RequestFlush()
+    {
+        Interlocked.Increment(ref _flushRequests);
+        if (Interlocked.CompareExchange(ref _flusherScheduled, 1, 0) == 0)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(_flusherWorkItem, preferLocal: false);
+        }
+    }
+
+    private void RunFlusher()
+    {
+        while (true)
+        {
+            long seen = Volatile.Read(ref _flushRequests);
+            FlushCore(forceCheckpoint: false);
+            if (Volatile.Read(ref _flushRequests) != seen)
+            {
+                continue;
+            }
+
+            Volatile.Write(ref _flusherScheduled, 0);
+            if (Volatile.Read(ref _flushRequests) == seen || Interlocked.CompareExchange(ref _flusherScheduled, 1, 0) != 0)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// One flush pass: fsync every segment with unflushed bytes (and sealed segments' indexes), move the durable
+    /// offset, complete the group-commit appends it covers, and rewrite the checkpoint when due.
+    /// Appends never wait for this lock; it only keeps flush passes (flusher, close, truncate) from overlapping.
+    /// </summary>
+    private void FlushCore(bool forceCheckpoint)
+    {
+        lock (_flushLock)
+        {
+            if (Volatile.Read(ref _failure) is { } failure)
+            {
+                FailAwaitingFlush(new LogOfflineException(_directory, failure));
+                return;
+            }
+
+            long generation = Volatile.Read(ref _generation);
+            LogView view = Volatile.Read(ref _view);
+            long target = view.Active.NextOffset;
+            try
+            {
+                LogSegment[] segments = view.Segments;
+                for (int i = segments.Length - 1; i >= 0; i--)
+                {
+                    LogSegment segment = segments[i];
+                    if (!segment.NeedsFlush)
+                    {
+                        // Passes run in order, so everything before a flushed sealed segment is flushed too.
+                        if (segment.IsSealed)
+                        {
+                            break;
+                        }
+
+                        continue;
+                    }
+
+                    if (segment.TryAcquire())
+                    {
+                        try
+                        {
+                            segment.Flush();
+                        }
+                        finally
+                        {
+                            segment.Release();
+                        }
+                    }
+                }
+            }
+            catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+            {
+                GoOffline(error);
+                FailAwaitingFlush(new LogOfflineException(_directory, error));
+                return;
+            }
+
+            // A truncation that ran meanwhile may have cut below target: then this pass proves nothing.
+            if (generation % 2 == 0 && Volatile.Read(ref _generation) == generation && target > Volatile.Read(ref _durableOffset))
+            {
+                Volatile.Write(ref _durableOffset, target);
+            }
+
+            CompleteFlushedAppends();
+            long now = NowMs;
+            if (forceCheckpoint || now - _lastCheckpointMs >= _checkpointIntervalMs)
+            {
+                WriteCheckpoint(clean: false);
+            }
+        }
+    }
+
+    private void CompleteFlushedAppends()
+    {
+        long durable = Volatile.Read(ref _durableOffset);
+        if (_autoAdvanceHighWatermark)
+        {
+            // Before completing: a producer that sees its ack can immediately read its record back.
+            AdvanceHighWatermark(durable);
+        }
+
+        long logStart = LogStartOffset;
+        while (_awaitingFlush.TryPeek(out AppendRequest? request) && request.LastOffset < durable)
+        {
+            _awaitingFlush.TryDequeue(out _);
+            request.Complete(logStart);
+        }
+    }
+
+    private void FailAwaitingFlush(Exception error)
+    {
+        while (_awaitingFlush.TryDequeue(out AppendRequest? request))
+        {
+            request.Fail(error);
+        }
+    }
+
+    /// <summary>
+    /// Writes the recovery checkpoint. Its recovery point never passes a segment that is not wholly on disk (data
+    /// and indexes), so recovery trusts exactly the segments that are.
+    /// </summary>
+    private void WriteCheckpoint(bool clean)
+    {
+        LogView view = Volatile.Read(ref _view);
+        long recoveryPoint = Volatile.Read(ref _durableOffset);
+        if (!clean)
+        {
+            foreach (LogSegment segment in view.Segments)
+            {
+                if (segment == view.Active || segment.NeedsFlush)
+                {
+                    recoveryPoint = Math.Min(recoveryPoint, segment.BaseOffset);
+                    break;
+                }
+            }
+        }
+
+        var checkpoint = new RecoveryCheckpoint(recoveryPoint, HighWatermark, clean);
+        _lastCheckpointMs = NowMs;
+        if (checkpoint != _lastCheckpoint)
+        {
+            checkpoint.Write(_directory);
+            _lastCheckpoint = checkpoint;
+        }
+    }
+
+    private void OnFlushTimer()
+    {
+        if (Volatile.Read(ref _closed) == 0 && Volatile.Read(ref _failure) is null)
+        {
+            RequestFlush();
+        }
+    }
+
+    private void ScheduleFlushTimer(LogConfig config)
+    {
+        // Replicated logs flush every flush.ms; group-commit logs flush per append, and the timer only keeps the
+        // checkpoint fresh after appends stop.
+        long period = config.FlushPolicy == FlushPolicy.Replicated ? config.FlushMs : Math.Max(_checkpointIntervalMs, 1);
+        _flushTimer.Change(TimeSpan.FromMilliseconds(period), TimeSpan.FromMilliseconds(period));
+    }
+}

@@ -1,0 +1,213 @@
+using Orleans.Stream.Storage.Log;
+
+namespace Orleans.Stream.Storage;
+
+public sealed partial class PartitionLog
+{
+    /// <summary>Seals the active segment (if it holds anything) and starts a new one. Returns the new segment's base offset.</summary>
+    public async ValueTask<long> RollAsync()
+    {
+        ThrowIfUnusable();
+        var roll = new ControlCommand(() =>
+        {
+            LogSegment active = _view.Active;
+            return active.Size == 0 ? active.BaseOffset : Roll(NowMs, active.NextOffset).BaseOffset;
+        });
+        Enqueue(roll);
+        return await roll.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Removes every record at or after <paramref name="offset"/> (replication's divergent-tail truncation).
+    /// Batches are kept or dropped whole: if the offset falls inside a batch, that batch goes too. Returns the new
+    /// log end offset. Appends waiting for an fsync are flushed first; readers never see bytes from before and after.
+    /// </summary>
+    public async ValueTask<long> TruncateToAsync(long offset)
+    {
+        ThrowIfUnusable();
+        var truncate = new ControlCommand(() => TruncateCore(offset));
+        Enqueue(truncate);
+        return await truncate.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Applies <c>retention.ms</c> and <c>retention.bytes</c>: deletes whole segments from the start of the log
+    /// (never data at or above the high watermark) and moves the log start offset. Returns how many were deleted.
+    /// </summary>
+    public async ValueTask<int> DeleteExpiredSegmentsAsync()
+    {
+        ThrowIfUnusable();
+        var retention = new ControlCommand(() => DeleteExpiredSegments());
+        Enqueue(retention);
+        return (int)await retention.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>Switches to a new config (a topic config change); it applies from the next append, roll or retention pass.</summary>
+    public void UpdateConfig(LogConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        Volatile.Write(ref _config, config);
+        ScheduleFlushTimer(config);
+    }
+
+    private long TruncateCore(long offset)
+    {
+        LogView view = _view;
+        long logEnd = view.Active.NextOffset;
+        if (offset < view.LogStartOffset)
+        {
+            throw new OffsetOutOfRangeException(offset, view.LogStartOffset, logEnd);
+        }
+
+        if (offset >= logEnd)
+        {
+            return logEnd;
+        }
+
+        // Appends written before the truncation are completed as written (they were, and are now durable).
+        FlushCore(forceCheckpoint: false);
+
+        Interlocked.Increment(ref _generation); // odd: readers hold off
+        try
+        {
+            int index = view.FloorSegment(offset);
+            LogSegment segment = view.Segments[index];
+            long position = segment.FindBatch(offset, segment.Size, out RecordBatchHeader header);
+            long newEnd = position < 0 ? segment.NextOffset : header.BaseOffset;
+            if (position < 0)
+            {
+                position = segment.Size;
+            }
+
+            // The checkpoint must stop trusting the segment before its bytes change.
+            Volatile.Write(ref _view, view.Slice(0, index + 1));
+            Volatile.Write(ref _durableOffset, Math.Min(Volatile.Read(ref _durableOffset), newEnd));
+            Volatile.Write(ref _highWatermark, Math.Min(Volatile.Read(ref _highWatermark), newEnd));
+            lock (_flushLock)
+            {
+                WriteCheckpoint(clean: false);
+            }
+
+            for (int i = index + 1; i < view.Segments.Length; i++)
+            {
+                view.Segments[i].Delete();
+            }
+
+            segment.TruncateTo(position);
+            Log.Truncated(_logger, _directory, newEnd);
+            return newEnd;
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            GoOffline(error);
+            throw new LogOfflineException(_directory, error);
+        }
+        finally
+        {
+            Interlocked.Increment(ref _generation); // even again
+        }
+    }
+
+    private int DeleteExpiredSegments()
+    {
+        LogConfig config = Config;
+        long now = NowMs;
+        long highWatermark = HighWatermark;
+        LogSegment[] segments = _view.Segments;
+
+        int expired = 0;
+        if (config.RetentionMs >= 0)
+        {
+            long cutoff = now - config.RetentionMs;
+            while (expired < segments.Length && IsExpired(segments[expired], cutoff, highWatermark))
+            {
+                expired++;
+            }
+
+            if (expired == segments.Length)
+            {
+                // Everything is past retention, the active segment too: roll so it can go (Kafka does the same).
+                Roll(now, segments[^1].NextOffset);
+                segments = _view.Segments;
+            }
+        }
+
+        int count = Math.Min(expired, segments.Length - 1);
+        if (config.RetentionBytes >= 0)
+        {
+            long excess = -config.RetentionBytes;
+            foreach (LogSegment segment in segments)
+            {
+                excess += segment.Size;
+            }
+
+            for (int i = 0; i < segments.Length - 1; i++)
+            {
+                LogSegment segment = segments[i];
+                if (i >= count)
+                {
+                    if (excess - segment.Size < 0 || segment.NextOffset > highWatermark)
+                    {
+                        break;
+                    }
+
+                    count = i + 1;
+                }
+
+                excess -= segment.Size;
+            }
+        }
+
+        if (count == 0)
+        {
+            return 0;
+        }
+
+        LogView view = _view;
+        Volatile.Write(ref _view, view.Slice(count, view.Segments.Length - count));
+        for (int i = 0; i < count; i++)
+        {
+            view.Segments[i].Delete();
+        }
+
+        Log.DeletedSegments(_logger, count, _directory, LogStartOffset);
+        return count;
+    }
+
+    private static bool IsExpired(LogSegment segment, long cutoff, long highWatermark) =>
+        segment.Size > 0 && segment.MaxTimestamp < cutoff && segment.NextOffset <= highWatermark;
+
+    /// <summary>Writer: final flush, indexes of the active segment, a clean checkpoint, then release every file.</summary>
+    private long CloseCore()
+    {
+        Volatile.Write(ref _closed, 1);
+        _flushTimer.Dispose();
+        LogView view = _view;
+        try
+        {
+            if (Volatile.Read(ref _failure) is null)
+            {
+                FlushCore(forceCheckpoint: false);
+                lock (_flushLock)
+                {
+                    view.Active.WriteIndexesForCleanShutdown();
+                    Volatile.Write(ref _durableOffset, view.Active.NextOffset);
+                    WriteCheckpoint(clean: true);
+                }
+            }
+        }
+        finally
+        {
+            FailAwaitingFlush(new ObjectDisposedException(nameof(PartitionLog)));
+            foreach (LogSegment segment in view.Segments)
+            {
+                segment.Release();
+            }
+
+            Interlocked.Exchange(ref _highWatermarkWaiters, null)?.TrySetResult();
+        }
+
+        return 0;
+    }
+}

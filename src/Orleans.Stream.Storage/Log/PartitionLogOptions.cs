@@ -1,0 +1,24 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Orleans.Stream.Storage;
+
+/// <summary>How a <see cref="PartitionLog"/> is hosted (as opposed to <see cref="LogConfig"/>, which is per topic).</summary>
+public sealed record PartitionLogOptions
+{
+    public static PartitionLogOptions Default { get; } = new();
+
+    /// <summary>The clock for <c>segment.ms</c>, <c>retention.ms</c> and background flushes; tests pass a fake one.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// True (single replica): the high watermark follows acknowledged appends. False (replication): the owner moves it
+    /// with <see cref="PartitionLog.AdvanceHighWatermark"/>.
+    /// </summary>
+    public bool AutoAdvanceHighWatermark { get; init; } = true;
+
+    /// <summary>How often the recovery checkpoint is rewritten (it is also written on roll and close).</summary>
+    public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    public ILogger Logger { get; init; } = NullLogger.Instance;
+}

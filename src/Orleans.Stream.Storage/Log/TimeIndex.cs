@@ -1,0 +1,121 @@
+using System.Buffers.Binary;
+
+namespace Orleans.Stream.Storage.Log;
+
+/// <summary>One time index entry: the largest timestamp seen so far and the relative offset of the record carrying it.</summary>
+internal readonly record struct TimeIndexEntry(long Timestamp, int RelativeOffset);
+
+/// <summary>
+/// The time index of one segment (<c>.timeindex</c>): entries with strictly increasing timestamps, added alongside
+/// offset index entries and once more when the segment is sealed, so the last entry is the segment's max timestamp.
+/// On disk: 12-byte big-endian (timestamp, relative offset) pairs.
+/// </summary>
+internal sealed class TimeIndex
+{
+    public const int EntrySize = 12;
+
+    private readonly AppendOnlyArray<TimeIndexEntry> _entries;
+
+    public TimeIndex() => _entries = new AppendOnlyArray<TimeIndexEntry>();
+
+    private TimeIndex(TimeIndexEntry[] entries) => _entries = new AppendOnlyArray<TimeIndexEntry>(entries);
+
+    public int Count => _entries.Count;
+
+    /// <summary>The last entry, or null when empty.</summary>
+    public TimeIndexEntry? Last
+    {
+        get
+        {
+            ReadOnlySpan<TimeIndexEntry> entries = _entries.Snapshot();
+            return entries.IsEmpty ? null : entries[^1];
+        }
+    }
+
+    /// <summary>Adds an entry if it moves the timestamp forward (writer only).</summary>
+    public void MaybeAdd(long timestamp, int relativeOffset)
+    {
+        TimeIndexEntry? last = Last;
+        if (last is null || (timestamp > last.Value.Timestamp && relativeOffset >= last.Value.RelativeOffset))
+        {
+            _entries.Add(new TimeIndexEntry(timestamp, relativeOffset));
+        }
+    }
+
+    /// <summary>The relative offset to start scanning from for the first record with timestamp ≥ <paramref name="timestamp"/>.</summary>
+    public int FloorRelativeOffset(long timestamp)
+    {
+        ReadOnlySpan<TimeIndexEntry> entries = _entries.Snapshot();
+        int lo = 0, hi = entries.Length - 1, found = -1;
+        while (lo <= hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (entries[mid].Timestamp < timestamp)
+            {
+                found = mid;
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+
+        // Entries hold the max timestamp so far: every record before the floor entry's offset is older than the target.
+        return found < 0 ? 0 : entries[found].RelativeOffset;
+    }
+
+    public void TruncateToRelativeOffset(long relativeOffset)
+    {
+        ReadOnlySpan<TimeIndexEntry> entries = _entries.Snapshot();
+        int keep = entries.Length;
+        while (keep > 0 && entries[keep - 1].RelativeOffset >= relativeOffset)
+        {
+            keep--;
+        }
+
+        _entries.Truncate(keep);
+    }
+
+    public void WriteTo(string path)
+    {
+        ReadOnlySpan<TimeIndexEntry> entries = _entries.Snapshot();
+        byte[] bytes = new byte[entries.Length * EntrySize];
+        for (int i = 0; i < entries.Length; i++)
+        {
+            BinaryPrimitives.WriteInt64BigEndian(bytes.AsSpan(i * EntrySize), entries[i].Timestamp);
+            BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan((i * EntrySize) + 8), entries[i].RelativeOffset);
+        }
+
+        IndexFiles.Write(path, bytes);
+    }
+
+    /// <summary>Loads a time index file, or null when missing or not strictly increasing (then: rebuild).</summary>
+    public static TimeIndex? TryLoad(string path, long maxRelativeOffset)
+    {
+        byte[]? bytes = IndexFiles.TryRead(path, EntrySize);
+        if (bytes is null)
+        {
+            return null;
+        }
+
+        var entries = new TimeIndexEntry[bytes.Length / EntrySize];
+        for (int i = 0; i < entries.Length; i++)
+        {
+            var entry = new TimeIndexEntry(
+                BinaryPrimitives.ReadInt64BigEndian(bytes.AsSpan(i * EntrySize)),
+                BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan((i * EntrySize) + 8)));
+            bool ordered = i == 0
+                ? entry.RelativeOffset >= 0
+                : entry.Timestamp > entries[i - 1].Timestamp && entry.RelativeOffset >= entries[i - 1].RelativeOffset;
+            if (!ordered || entry.RelativeOffset > maxRelativeOffset)
+            {
+                return null;
+            }
+
+            entries[i] = entry;
+        }
+
+        return new TimeIndex(entries);
+    }
+}
