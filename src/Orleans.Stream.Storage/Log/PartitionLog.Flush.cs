@@ -74,22 +74,26 @@ public sealed partial class PartitionLog
         }
     }
 
+    /// <summary>
+    /// One flush pass per work item. When more appends arrived meanwhile, the flusher requeues itself on the global
+    /// queue instead of looping: the appenders it just completed were queued on this thread's local queue, and they
+    /// get to run (and append again) before the next fsync, which then covers all of them. Looping here would block
+    /// them behind that fsync and shrink every group.
+    /// </summary>
     private void RunFlusher()
     {
-        while (true)
+        long seen = Volatile.Read(ref _flushRequests);
+        FlushCore(forceCheckpoint: false);
+        if (Volatile.Read(ref _flushRequests) != seen)
         {
-            long seen = Volatile.Read(ref _flushRequests);
-            FlushCore(forceCheckpoint: false);
-            if (Volatile.Read(ref _flushRequests) != seen)
-            {
-                continue;
-            }
+            ThreadPool.UnsafeQueueUserWorkItem(_flusherWorkItem, preferLocal: false);
+            return;
+        }
 
-            Volatile.Write(ref _flusherScheduled, 0);
-            if (Volatile.Read(ref _flushRequests) == seen || Interlocked.CompareExchange(ref _flusherScheduled, 1, 0) != 0)
-            {
-                return;
-            }
+        Volatile.Write(ref _flusherScheduled, 0);
+        if (Volatile.Read(ref _flushRequests) != seen && Interlocked.CompareExchange(ref _flusherScheduled, 1, 0) == 0)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(_flusherWorkItem, preferLocal: false);
         }
     }
 
