@@ -8,6 +8,9 @@ public sealed partial class PartitionLog
     private long _flushRequests;
     private RecoveryCheckpoint? _lastCheckpoint;
 
+    // Flush passes only, under the flush lock: an append taken off _awaitingFlush that is not durable yet.
+    private AppendRequest? _awaitingFlushHead;
+
     /// <summary>
     /// Advances the high watermark (never backwards, never past the log end) and wakes readers waiting for data.
     /// With replication the leader calls this with the minimum log end offset of the in-sync replicas.
@@ -167,6 +170,7 @@ public sealed partial class PartitionLog
         }
     }
 
+    /// <summary>Flush passes only (under the flush lock): completes waiting appends the durable offset now covers.</summary>
     private void CompleteFlushedAppends()
     {
         long durable = Volatile.Read(ref _durableOffset);
@@ -177,20 +181,37 @@ public sealed partial class PartitionLog
         }
 
         long logStart = LogStartOffset;
-        while (_awaitingFlush.TryPeek(out AppendRequest? request) && request.LastOffset < durable)
+        while (NextAwaitingFlush() is { } request)
         {
-            _awaitingFlush.TryDequeue(out _);
+            if (request.LastOffset >= durable)
+            {
+                _awaitingFlushHead = request;
+                return;
+            }
+
+            _awaitingFlushHead = null;
             request.Complete(logStart);
         }
     }
 
     private void FailAwaitingFlush(Exception error)
     {
-        while (_awaitingFlush.TryDequeue(out AppendRequest? request))
+        lock (_flushLock)
         {
-            request.Fail(error);
+            while (NextAwaitingFlush() is { } request)
+            {
+                _awaitingFlushHead = null;
+                request.Fail(error);
+            }
         }
     }
+
+    /// <summary>
+    /// The oldest append waiting for an fsync. ConcurrentQueue.TryPeek would pin the queue's segment and make it
+    /// allocate a new one every 32 appends, so the one consumer dequeues and parks the head here instead.
+    /// </summary>
+    private AppendRequest? NextAwaitingFlush() =>
+        _awaitingFlushHead ?? (_awaitingFlush.TryDequeue(out AppendRequest? request) ? request : null);
 
     /// <summary>
     /// Writes the recovery checkpoint. Its recovery point never passes a segment that is not wholly on disk (data
