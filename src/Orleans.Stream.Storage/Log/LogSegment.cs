@@ -281,6 +281,8 @@ internal sealed class LogSegment
         if (Interlocked.Decrement(ref _refCount) == 0)
         {
             Handle.Dispose();
+            _offsetIndex?.Release();
+            _timeIndex?.Release();
             if (Volatile.Read(ref _deleteOnRelease) != 0)
             {
                 File.Delete(LogPath);

@@ -18,17 +18,27 @@ internal sealed class OffsetIndex
 
     public OffsetIndex() => _entries = new AppendOnlyArray<OffsetIndexEntry>();
 
-    private OffsetIndex(OffsetIndexEntry[] entries) => _entries = new AppendOnlyArray<OffsetIndexEntry>(entries);
+    private OffsetIndex(OffsetIndexEntry[] entries)
+    {
+        _entries = new AppendOnlyArray<OffsetIndexEntry>(entries.Length);
+        foreach (OffsetIndexEntry entry in entries)
+        {
+            _entries.Add(entry);
+        }
+    }
 
     public int Count => _entries.Count;
 
     public void Add(int relativeOffset, int position) => _entries.Add(new OffsetIndexEntry(relativeOffset, position));
 
+    /// <summary>Returns the memory to the pool; only once no reader can use this index.</summary>
+    public void Release() => _entries.Release();
+
     /// <summary>Position of the last indexed batch starting at or before <paramref name="relativeOffset"/>; 0 when none.</summary>
     public int FloorPosition(long relativeOffset)
     {
-        ReadOnlySpan<OffsetIndexEntry> entries = _entries.Snapshot();
-        int lo = 0, hi = entries.Length - 1, found = -1;
+        AppendOnlyArray<OffsetIndexEntry>.View entries = _entries.Snapshot();
+        int lo = 0, hi = entries.Count - 1, found = -1;
         while (lo <= hi)
         {
             int mid = (lo + hi) >>> 1;
@@ -49,8 +59,8 @@ internal sealed class OffsetIndex
     /// <summary>Drops entries at or past <paramref name="position"/> (after the log file was cut there).</summary>
     public void TruncateToPosition(long position)
     {
-        ReadOnlySpan<OffsetIndexEntry> entries = _entries.Snapshot();
-        int keep = entries.Length;
+        AppendOnlyArray<OffsetIndexEntry>.View entries = _entries.Snapshot();
+        int keep = entries.Count;
         while (keep > 0 && entries[keep - 1].Position >= position)
         {
             keep--;
@@ -61,9 +71,9 @@ internal sealed class OffsetIndex
 
     public void WriteTo(string path)
     {
-        ReadOnlySpan<OffsetIndexEntry> entries = _entries.Snapshot();
-        byte[] bytes = new byte[entries.Length * EntrySize];
-        for (int i = 0; i < entries.Length; i++)
+        AppendOnlyArray<OffsetIndexEntry>.View entries = _entries.Snapshot();
+        byte[] bytes = new byte[entries.Count * EntrySize];
+        for (int i = 0; i < entries.Count; i++)
         {
             BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(i * EntrySize), entries[i].RelativeOffset);
             BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan((i * EntrySize) + 4), entries[i].Position);

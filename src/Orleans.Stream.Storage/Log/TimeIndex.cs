@@ -18,7 +18,14 @@ internal sealed class TimeIndex
 
     public TimeIndex() => _entries = new AppendOnlyArray<TimeIndexEntry>();
 
-    private TimeIndex(TimeIndexEntry[] entries) => _entries = new AppendOnlyArray<TimeIndexEntry>(entries);
+    private TimeIndex(TimeIndexEntry[] entries)
+    {
+        _entries = new AppendOnlyArray<TimeIndexEntry>(entries.Length);
+        foreach (TimeIndexEntry entry in entries)
+        {
+            _entries.Add(entry);
+        }
+    }
 
     public int Count => _entries.Count;
 
@@ -27,10 +34,13 @@ internal sealed class TimeIndex
     {
         get
         {
-            ReadOnlySpan<TimeIndexEntry> entries = _entries.Snapshot();
-            return entries.IsEmpty ? null : entries[^1];
+            AppendOnlyArray<TimeIndexEntry>.View entries = _entries.Snapshot();
+            return entries.Count == 0 ? null : entries[entries.Count - 1];
         }
     }
+
+    /// <summary>Returns the memory to the pool; only once no reader can use this index.</summary>
+    public void Release() => _entries.Release();
 
     /// <summary>Adds an entry if it moves the timestamp forward (writer only).</summary>
     public void MaybeAdd(long timestamp, int relativeOffset)
@@ -45,8 +55,8 @@ internal sealed class TimeIndex
     /// <summary>The relative offset to start scanning from for the first record with timestamp ≥ <paramref name="timestamp"/>.</summary>
     public int FloorRelativeOffset(long timestamp)
     {
-        ReadOnlySpan<TimeIndexEntry> entries = _entries.Snapshot();
-        int lo = 0, hi = entries.Length - 1, found = -1;
+        AppendOnlyArray<TimeIndexEntry>.View entries = _entries.Snapshot();
+        int lo = 0, hi = entries.Count - 1, found = -1;
         while (lo <= hi)
         {
             int mid = (lo + hi) >>> 1;
@@ -67,8 +77,8 @@ internal sealed class TimeIndex
 
     public void TruncateToRelativeOffset(long relativeOffset)
     {
-        ReadOnlySpan<TimeIndexEntry> entries = _entries.Snapshot();
-        int keep = entries.Length;
+        AppendOnlyArray<TimeIndexEntry>.View entries = _entries.Snapshot();
+        int keep = entries.Count;
         while (keep > 0 && entries[keep - 1].RelativeOffset >= relativeOffset)
         {
             keep--;
@@ -79,9 +89,9 @@ internal sealed class TimeIndex
 
     public void WriteTo(string path)
     {
-        ReadOnlySpan<TimeIndexEntry> entries = _entries.Snapshot();
-        byte[] bytes = new byte[entries.Length * EntrySize];
-        for (int i = 0; i < entries.Length; i++)
+        AppendOnlyArray<TimeIndexEntry>.View entries = _entries.Snapshot();
+        byte[] bytes = new byte[entries.Count * EntrySize];
+        for (int i = 0; i < entries.Count; i++)
         {
             BinaryPrimitives.WriteInt64BigEndian(bytes.AsSpan(i * EntrySize), entries[i].Timestamp);
             BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan((i * EntrySize) + 8), entries[i].RelativeOffset);
