@@ -200,7 +200,7 @@ public sealed class KafkaPythonCrossCheckTests
         return bytes;
     }
 
-    private static IEnumerable<long> EnumerateBaseOffsets(ReadOnlyMemory<byte> batches)
+    private static List<long> EnumerateBaseOffsets(ReadOnlyMemory<byte> batches)
     {
         var offsets = new List<long>();
         foreach (RecordBatch batch in new RecordBatchEnumerator(batches.Span))

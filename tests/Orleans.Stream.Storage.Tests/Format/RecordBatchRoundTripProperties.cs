@@ -21,7 +21,7 @@ public sealed class RecordBatchRoundTripProperties
              Batches.T0 + timestampDelta,
              key,
              value,
-             headerKeys.Zip(headerValues, (k, v) => (k.Get, v)).ToArray())).ToArbitrary();
+             headerKeys.Zip(headerValues, (k, v) => (k.Get, (byte[]?)v)).ToArray())).ToArbitrary();
 
     private static Gen<byte[]?> NullableBytes() =>
         Gen.Frequency(

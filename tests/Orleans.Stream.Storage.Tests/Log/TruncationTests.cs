@@ -30,7 +30,7 @@ public sealed class TruncationTests
             List<TestRecord> records = Batches.ReadAll(log);
             Assert.Equal(18, records.Count);
             Assert.True(Batches.DeterministicRecord(100, 1, 30, Batches.T0).SameContentAs(records[17]));
-            Assert.Equal(await log.TruncateToAsync(18), 18); // at the end: nothing to do
+            Assert.Equal(18, await log.TruncateToAsync(18)); // at the end: nothing to do
         }
 
         await using PartitionLog reopened = fixture.Open(config);
