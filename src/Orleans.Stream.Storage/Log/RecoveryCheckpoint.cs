@@ -12,7 +12,6 @@ namespace Orleans.Stream.Storage.Log;
 internal readonly record struct RecoveryCheckpoint(long RecoveryPoint, long HighWatermark, bool CleanShutdown)
 {
     public const string FileName = "recovery.checkpoint";
-    private const string TempFileName = FileName + ".tmp";
     private const int Version = 1;
     private const int Size = 29;
 
@@ -38,7 +37,7 @@ internal readonly record struct RecoveryCheckpoint(long RecoveryPoint, long High
             bytes[20] != 0);
     }
 
-    /// <summary>Writes a temp file, fsyncs it, renames it over the old one and fsyncs the directory.</summary>
+    /// <summary>Replaces the checkpoint atomically and durably (see <see cref="DurableFile.WriteAtomically"/>).</summary>
     public void Write(string directory)
     {
         Span<byte> bytes = stackalloc byte[Size];
@@ -48,14 +47,6 @@ internal readonly record struct RecoveryCheckpoint(long RecoveryPoint, long High
         bytes[20] = CleanShutdown ? (byte)1 : (byte)0;
         BinaryPrimitives.WriteUInt32BigEndian(bytes[(Size - 4)..], Crc32C.Compute(bytes[..(Size - 4)]));
 
-        string temp = Path.Combine(directory, TempFileName);
-        using (var handle = File.OpenHandle(temp, FileMode.Create, FileAccess.Write))
-        {
-            RandomAccess.Write(handle, bytes, 0);
-            RandomAccess.FlushToDisk(handle);
-        }
-
-        File.Move(temp, Path.Combine(directory, FileName), overwrite: true);
-        DirectorySync.Fsync(directory);
+        DurableFile.WriteAtomically(Path.Combine(directory, FileName), bytes);
     }
 }

@@ -1,0 +1,27 @@
+namespace Orleans.Stream;
+
+/// <summary>
+/// Why a request failed. The values are the Kafka protocol's error codes, so the Kafka listener can pass them on
+/// unchanged and operators can look them up in Kafka's documentation.
+/// </summary>
+public enum ErrorCode : short
+{
+    None = 0,
+    OffsetOutOfRange = 1,
+    CorruptMessage = 2,
+    UnknownTopicOrPartition = 3,
+    LeaderNotAvailable = 5,
+    NotLeaderOrFollower = 6,
+    RequestTimedOut = 7,
+    RecordTooLarge = 10,
+    InvalidTopic = 17,
+    NotEnoughReplicas = 19,
+    InvalidRequiredAcks = 21,
+    TopicAlreadyExists = 36,
+    InvalidPartitions = 37,
+    InvalidReplicationFactor = 38,
+    InvalidRequest = 42,
+    InvalidConfig = 40,
+    KafkaStorageError = 56,
+    InvalidRecord = 87,
+}

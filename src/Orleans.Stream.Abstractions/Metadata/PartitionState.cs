@@ -1,0 +1,12 @@
+namespace Orleans.Stream;
+
+/// <summary>One partition replica's log as its broker sees it.</summary>
+[GenerateSerializer, Immutable]
+public sealed record PartitionState(
+    [property: Id(0)] TopicPartition TopicPartition,
+    [property: Id(1)] int BrokerId,
+    [property: Id(2)] long LogStartOffset,
+    [property: Id(3)] long LogEndOffset,
+    [property: Id(4)] long HighWatermark,
+    [property: Id(5)] long SizeInBytes,
+    [property: Id(6)] int SegmentCount);

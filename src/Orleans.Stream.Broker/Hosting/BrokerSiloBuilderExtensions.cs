@@ -1,0 +1,40 @@
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Orleans.Hosting;
+using Orleans.Runtime;
+using Orleans.Runtime.MembershipService.SiloMetadata;
+using Orleans.Stream.Broker.Hosting;
+using Orleans.Stream.Broker.Logs;
+using Orleans.Stream.Broker.Placement;
+
+namespace Orleans.Stream.Broker;
+
+public static class BrokerSiloBuilderExtensions
+{
+    /// <summary>
+    /// Makes this silo an Orleans.Stream broker: publishes its broker id as silo metadata, opens its logs at start,
+    /// and registers broker placement. The host must also register grain storage named
+    /// <c>"ostream"</c> for the controller (Azure Blob in production, memory in unit tests).
+    /// </summary>
+    public static ISiloBuilder AddOrleansStreamBroker(this ISiloBuilder builder, BrokerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+
+        builder.UseSiloMetadata(new Dictionary<string, string>
+        {
+            [BrokerDirectory.BrokerIdKey] = options.Id.ToString(CultureInfo.InvariantCulture),
+        });
+        builder.AddPlacementDirector<BrokerPlacement, BrokerPlacementDirector>();
+
+        IServiceCollection services = builder.Services;
+        services.AddSingleton(Options.Create(options));
+        services.AddSingleton<BrokerDirectory>();
+        services.AddSingleton<LogManager>();
+        services.AddSingleton<BrokerLifecycle>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<BrokerLifecycle>());
+        return builder;
+    }
+}

@@ -1,0 +1,295 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Orleans.Stream.Client.Consuming;
+using Orleans.Stream.Client.Internal;
+
+namespace Orleans.Stream.Client;
+
+/// <summary>
+/// Reads assigned partitions. Each assigned partition has a fetch loop that long-polls its leader and queues
+/// whole fetched chunks (bounded by <see cref="ConsumerOptions.PrefetchChunks"/>); <see cref="ConsumeAsync"/>
+/// yields their records, in offset order per partition. Consumer groups add subscription on top of this.
+/// </summary>
+public sealed class Consumer : IAsyncDisposable
+{
+    private readonly IGrainFactory _grains;
+    private readonly ConsumerOptions _options;
+    private readonly Channel<FetchedChunk> _chunks;
+    private readonly Lock _lock = new();
+    private readonly Dictionary<TopicPartition, Fetcher> _fetchers = [];
+    private readonly ConcurrentDictionary<TopicPartition, long> _positions = new();
+    private int _generation;
+    private bool _disposed;
+
+    internal Consumer(IGrainFactory grains, ConsumerOptions options)
+    {
+        _grains = grains;
+        _options = options;
+        _chunks = Channel.CreateBounded<FetchedChunk>(new BoundedChannelOptions(Math.Max(1, options.PrefetchChunks))
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+    }
+
+    /// <summary>The partitions being read now.</summary>
+    public IReadOnlyCollection<TopicPartition> Assignment
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _fetchers.Keys];
+            }
+        }
+    }
+
+    /// <summary>Reads exactly these partitions from now on, each from its given offset (see <see cref="TopicPartitionOffset"/>).</summary>
+    public void Assign(IEnumerable<TopicPartitionOffset> partitions)
+    {
+        ArgumentNullException.ThrowIfNull(partitions);
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var wanted = new Dictionary<TopicPartition, long>();
+            foreach (TopicPartitionOffset p in partitions)
+            {
+                TopicName.EnsureValid(p.TopicPartition.Topic);
+                wanted[p.TopicPartition] = p.Offset;
+            }
+
+            foreach (TopicPartition assigned in _fetchers.Keys.ToArray())
+            {
+                if (!wanted.ContainsKey(assigned))
+                {
+                    _fetchers.Remove(assigned, out Fetcher? fetcher);
+                    fetcher!.Stop();
+                    _positions.TryRemove(assigned, out _);
+                }
+            }
+
+            foreach ((TopicPartition topicPartition, long offset) in wanted)
+            {
+                StartFetcher(topicPartition, offset);
+            }
+        }
+    }
+
+    /// <summary>Moves a partition's position: records from <paramref name="offset"/> on come next (same specials as <see cref="TopicPartitionOffset"/>).</summary>
+    public void Seek(TopicPartition topicPartition, long offset)
+    {
+        lock (_lock)
+        {
+            if (!_fetchers.ContainsKey(topicPartition))
+            {
+                throw new InvalidOperationException($"{topicPartition} is not assigned to this consumer.");
+            }
+
+            StartFetcher(topicPartition, offset);
+        }
+    }
+
+    /// <summary>The offset of the next record <see cref="ConsumeAsync"/> will yield for the partition, once known.</summary>
+    public long? Position(TopicPartition topicPartition) => _positions.TryGetValue(topicPartition, out long position) ? position : null;
+
+    /// <summary>
+    /// Records from every assigned partition as they arrive, until cancelled. A fetch error that retries cannot
+    /// cure (e.g. OffsetOutOfRange with <c>auto.offset.reset=none</c>, or a deleted topic) is thrown here.
+    /// </summary>
+    public async IAsyncEnumerable<ConsumeResult> ConsumeAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            FetchedChunk chunk = await _chunks.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            if (!IsCurrent(chunk))
+            {
+                continue;
+            }
+
+            if (chunk.Error is { } error)
+            {
+                throw error;
+            }
+
+            foreach (ConsumeResult record in chunk.Records)
+            {
+                if (!IsCurrent(chunk))
+                {
+                    break;
+                }
+
+                _positions[chunk.TopicPartition] = record.Offset + 1;
+                yield return record;
+            }
+        }
+    }
+
+    private bool IsCurrent(FetchedChunk chunk)
+    {
+        lock (_lock)
+        {
+            return _fetchers.TryGetValue(chunk.TopicPartition, out Fetcher? fetcher) && fetcher.Generation == chunk.Generation;
+        }
+    }
+
+    private void StartFetcher(TopicPartition topicPartition, long offset)
+    {
+        if (_fetchers.Remove(topicPartition, out Fetcher? old))
+        {
+            old.Stop();
+        }
+
+        if (offset >= 0)
+        {
+            _positions[topicPartition] = offset;
+        }
+
+        var fetcher = new Fetcher(this, topicPartition, ++_generation);
+        _fetchers[topicPartition] = fetcher;
+        fetcher.Start(offset);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Fetcher[] fetchers;
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            fetchers = [.. _fetchers.Values];
+            _fetchers.Clear();
+        }
+
+        foreach (Fetcher fetcher in fetchers)
+        {
+            fetcher.Stop();
+        }
+
+        foreach (Fetcher fetcher in fetchers)
+        {
+            await fetcher.Completion.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        _chunks.Writer.TryComplete();
+    }
+
+    /// <summary>The fetch loop of one partition, for one generation (a seek or re-assignment starts a new one).</summary>
+    private sealed class Fetcher(Consumer consumer, TopicPartition topicPartition, int generation) : IDisposable
+    {
+        private readonly CancellationTokenSource _stop = new();
+        private readonly IPartitionGrain _leader = consumer._grains.GetGrain<IPartitionGrain>(topicPartition.ToString());
+
+        public int Generation { get; } = generation;
+
+        public Task Completion { get; private set; } = Task.CompletedTask;
+
+        public void Start(long offset) => Completion = Task.Run(() => RunAsync(offset, _stop.Token));
+
+        public void Stop()
+        {
+            _stop.Cancel();
+            _ = Completion.ContinueWith(static (_, state) => ((Fetcher)state!).Dispose(), this, TaskScheduler.Default);
+        }
+
+        public void Dispose() => _stop.Dispose();
+
+        private async Task RunAsync(long offset, CancellationToken stop)
+        {
+            ConsumerOptions options = consumer._options;
+            int failures = 0;
+            try
+            {
+                if (offset < 0)
+                {
+                    offset = await ResolveAsync(offset, stop).ConfigureAwait(false);
+                }
+
+                while (!stop.IsCancellationRequested)
+                {
+                    FetchResponse response;
+                    try
+                    {
+                        response = await _leader.Fetch(new FetchRequest(offset, options.MaxPartitionFetchBytes, (int)options.FetchMaxWait.TotalMilliseconds)).ConfigureAwait(false);
+                    }
+                    catch (Exception error) when (Transient.IsTransient(error))
+                    {
+                        await Task.Delay(Transient.Backoff(++failures, options.RetryBackoff, options.RetryBackoffMax), stop).ConfigureAwait(false);
+                        continue;
+                    }
+
+                    switch (response.Error)
+                    {
+                        case ErrorCode.None:
+                            failures = 0;
+                            List<ConsumeResult> records = FetchedChunk.Decode(topicPartition, response.Batches, offset, out long next);
+                            if (records.Count > 0)
+                            {
+                                await consumer._chunks.Writer.WriteAsync(new FetchedChunk(topicPartition, Generation, records, null), stop).ConfigureAwait(false);
+                            }
+
+                            offset = next;
+                            break;
+                        case ErrorCode.OffsetOutOfRange when options.AutoOffsetReset != AutoOffsetReset.None:
+                            offset = await ResolveAsync(TopicPartitionOffset.Unset, stop).ConfigureAwait(false);
+                            break;
+                        case var code when code.IsRetriable():
+                            await Task.Delay(Transient.Backoff(++failures, options.RetryBackoff, options.RetryBackoffMax), stop).ConfigureAwait(false);
+                            break;
+                        default:
+                            throw new OrleansStreamException(response.Error, response.ErrorMessage ?? $"Fetch from {topicPartition} failed with {response.Error}.");
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+            }
+            catch (Exception error)
+            {
+                OrleansStreamException failure = Transient.ToStreamException(error, $"Fetch from {topicPartition}");
+                consumer._chunks.Writer.TryWrite(new FetchedChunk(topicPartition, Generation, [], failure));
+            }
+        }
+
+        /// <summary>Turns Earliest / Latest / Unset (auto.offset.reset) into an offset, asking the leader.</summary>
+        private async Task<long> ResolveAsync(long spec, CancellationToken stop)
+        {
+            if (spec == TopicPartitionOffset.Unset)
+            {
+                spec = consumer._options.AutoOffsetReset switch
+                {
+                    AutoOffsetReset.Earliest => OffsetSpec.Earliest,
+                    AutoOffsetReset.Latest => OffsetSpec.Latest,
+                    _ => throw new OrleansStreamException(ErrorCode.OffsetOutOfRange, $"{topicPartition}: no valid offset and auto.offset.reset is none."),
+                };
+            }
+
+            for (int attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    ListOffsetsResponse response = await _leader.ListOffsets(spec).ConfigureAwait(false);
+                    if (response.Error == ErrorCode.None)
+                    {
+                        consumer._positions[topicPartition] = response.Offset;
+                        return response.Offset;
+                    }
+
+                    if (!response.Error.IsRetriable())
+                    {
+                        throw new OrleansStreamException(response.Error, response.ErrorMessage ?? $"ListOffsets on {topicPartition} failed with {response.Error}.");
+                    }
+                }
+                catch (Exception error) when (Transient.IsTransient(error))
+                {
+                }
+
+                await Task.Delay(Transient.Backoff(attempt, consumer._options.RetryBackoff, consumer._options.RetryBackoffMax), stop).ConfigureAwait(false);
+            }
+        }
+    }
+}

@@ -1,0 +1,79 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Orleans.Stream.Storage;
+
+namespace Orleans.Stream.Client.Consuming;
+
+/// <summary>Records from one fetch of one partition, or the error that stopped its fetcher.</summary>
+internal sealed record FetchedChunk(TopicPartition TopicPartition, int Generation, List<ConsumeResult> Records, Exception? Error)
+{
+    /// <summary>
+    /// The records at or after <paramref name="fromOffset"/> in whole fetched batches (a fetch starts at the batch
+    /// holding the offset, so earlier records are skipped), and the offset to fetch next. Control batches
+    /// (transaction markers) carry no application records and are skipped.
+    /// </summary>
+    public static List<ConsumeResult> Decode(TopicPartition topicPartition, Memory<byte> batches, long fromOffset, out long nextOffset)
+    {
+        var records = new List<ConsumeResult>();
+        nextOffset = fromOffset;
+        ReadOnlySpan<byte> all = batches.Span;
+        foreach (RecordBatch batch in new RecordBatchEnumerator(all))
+        {
+            RecordBatchHeader header = batch.Header;
+            if (header.LastOffset < fromOffset)
+            {
+                continue;
+            }
+
+            nextOffset = Math.Max(nextOffset, header.LastOffset + 1);
+            if (header.IsControl)
+            {
+                continue;
+            }
+
+            if (header.Compression != CompressionType.None)
+            {
+                throw new OrleansStreamException(ErrorCode.CorruptMessage,
+                    $"{topicPartition}: the batch at offset {header.BaseOffset} is {header.Compression}-compressed, which this client cannot read yet.");
+            }
+
+            foreach (Record record in batch.Records)
+            {
+                if (record.Offset < fromOffset)
+                {
+                    continue;
+                }
+
+                RecordHeader[] headers = record.HeaderCount == 0 ? [] : new RecordHeader[record.HeaderCount];
+                int h = 0;
+                foreach (RecordHeaderView view in record.Headers)
+                {
+                    headers[h++] = new RecordHeader(view.GetKey(), view.IsValueNull ? null : Slice(batches, all, view.Value));
+                }
+
+                records.Add(new ConsumeResult(
+                    topicPartition.Topic,
+                    topicPartition.Partition,
+                    record.Offset,
+                    record.Timestamp,
+                    record.IsKeyNull ? null : Slice(batches, all, record.Key),
+                    record.IsValueNull ? null : Slice(batches, all, record.Value),
+                    headers));
+            }
+        }
+
+        return records;
+    }
+
+    /// <summary>The part of <paramref name="owner"/> that <paramref name="part"/> (a span into it) covers, without copying.</summary>
+    private static ReadOnlyMemory<byte> Slice(Memory<byte> owner, ReadOnlySpan<byte> ownerSpan, ReadOnlySpan<byte> part)
+    {
+        if (part.IsEmpty)
+        {
+            return ReadOnlyMemory<byte>.Empty;
+        }
+
+        int start = (int)Unsafe.ByteOffset(ref MemoryMarshal.GetReference(ownerSpan), ref MemoryMarshal.GetReference(part));
+        return owner.Slice(start, part.Length);
+    }
+}

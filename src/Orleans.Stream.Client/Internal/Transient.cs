@@ -1,0 +1,37 @@
+using Orleans.Runtime;
+
+namespace Orleans.Stream.Client.Internal;
+
+/// <summary>Sorts failures of grain calls into "try again" and "give up".</summary>
+internal static class Transient
+{
+    /// <summary>
+    /// True for failures another attempt may cure: a retriable <see cref="ErrorCode"/>, a silo that is down or
+    /// shutting down, a message the cluster rejected in transit, a call that timed out.
+    /// </summary>
+    public static bool IsTransient(Exception error) => error switch
+    {
+        OrleansStreamException stream => stream.IsRetriable,
+        SiloUnavailableException or OrleansMessageRejectionException or TimeoutException => true,
+        OrleansException orleans when orleans.InnerException is { } inner => IsTransient(inner),
+        AggregateException { InnerExceptions.Count: 1 } aggregate => IsTransient(aggregate.InnerExceptions[0]),
+        _ => false,
+    };
+
+    /// <summary>The error as an <see cref="OrleansStreamException"/>, keeping its code when it has one.</summary>
+    public static OrleansStreamException ToStreamException(Exception error, string context) => error switch
+    {
+        OrleansStreamException stream => stream,
+        OrleansException { InnerException: OrleansStreamException inner } => inner,
+        TimeoutException => new OrleansStreamException(ErrorCode.RequestTimedOut, $"{context}: the request timed out.", error),
+        SiloUnavailableException or OrleansMessageRejectionException => new OrleansStreamException(ErrorCode.LeaderNotAvailable, $"{context}: {error.Message}", error),
+        _ => new OrleansStreamException(ErrorCode.None, $"{context}: {error.Message}", error),
+    };
+
+    /// <summary>Exponential backoff from <paramref name="initial"/>, doubling per attempt, capped at <paramref name="max"/>, with ±20 % jitter.</summary>
+    public static TimeSpan Backoff(int attempt, TimeSpan initial, TimeSpan max)
+    {
+        double ms = Math.Min(max.TotalMilliseconds, initial.TotalMilliseconds * Math.Pow(2, Math.Min(attempt - 1, 16)));
+        return TimeSpan.FromMilliseconds(ms * (0.8 + (Random.Shared.NextDouble() * 0.4)));
+    }
+}

@@ -1,0 +1,376 @@
+using System.Collections.Concurrent;
+using Orleans.Stream.Client.Internal;
+using Orleans.Stream.Client.Metadata;
+using Orleans.Stream.Client.Producing;
+using Orleans.Stream.Storage;
+using Orleans.Stream.Storage.Partitioning;
+
+namespace Orleans.Stream.Client;
+
+/// <summary>
+/// Sends records to topics. A keyed record goes to Kafka's partition for its key (murmur2), a keyless one to a
+/// sticky partition that changes with each batch (KIP-480). Records are batched per partition (<c>linger.ms</c>,
+/// <c>batch.size</c>), one request per partition is in flight at a time, transient failures are retried until
+/// <c>delivery.timeout.ms</c>. Thread-safe; dispose to flush and stop.
+/// </summary>
+public sealed class Producer : IAsyncDisposable
+{
+    private readonly IGrainFactory _grains;
+    private readonly TopicMetadataCache _metadata;
+    private readonly ProducerOptions _options;
+    private readonly ConcurrentDictionary<TopicPartition, PartitionAccumulator> _accumulators = new();
+    private readonly ConcurrentDictionary<string, StickyPartition> _sticky = new(StringComparer.Ordinal);
+    private readonly AsyncSignal _senderWake = new();
+    private readonly AsyncSignal _spaceFreed = new();
+    private readonly CancellationTokenSource _closing = new();
+    private readonly SemaphoreSlim _orderGate = new(1, 1);
+    private int _waitingCallers;
+    private readonly Task _sender;
+    private long _bufferedBytes;
+    private int _inFlight;
+    private int _flushRequests;
+    private int _disposed;
+
+    internal Producer(IGrainFactory grains, ProducerOptions options)
+    {
+        options.Validate();
+        _grains = grains;
+        _options = options;
+        _metadata = new TopicMetadataCache(grains, options.MetadataMaxAge);
+        _sender = Task.Run(RunSenderAsync);
+    }
+
+    /// <summary>
+    /// Produces one record and completes when it is acknowledged (per <see cref="ProducerOptions.Acks"/>) with its
+    /// partition and offset. The key, value and headers are copied before this returns its task, so the caller may
+    /// reuse them at once. Throws <see cref="OrleansStreamException"/> for an unknown topic, a bad partition, a record
+    /// the broker refuses (e.g. RecordTooLarge), or a delivery that kept failing until the timeout.
+    /// </summary>
+    public ValueTask<DeliveryResult> ProduceAsync(
+        string topic,
+        ReadOnlyMemory<byte>? key,
+        ReadOnlyMemory<byte>? value,
+        RecordHeader[]? headers = null,
+        long? timestamp = null,
+        int? partition = null,
+        CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (Volatile.Read(ref _waitingCallers) == 0 &&
+            _metadata.TryGetCached(topic) is { } cached &&
+            Volatile.Read(ref _bufferedBytes) < _options.BufferMemory)
+        {
+            return Enqueue(cached, key, value, headers, timestamp, partition, cancellationToken);
+        }
+
+        return ProduceAfterWaitingAsync(topic, key, value, headers, timestamp, partition, cancellationToken);
+    }
+
+    /// <summary>
+    /// The path of a record that must wait (for metadata or buffer space). Waiting records pass a FIFO gate one at a
+    /// time, and while any is waiting every later record queues behind it, so records are enqueued in call order:
+    /// a caller's records for one key keep their order even when some of them had to wait.
+    /// </summary>
+    private async ValueTask<DeliveryResult> ProduceAfterWaitingAsync(
+        string topic, ReadOnlyMemory<byte>? key, ReadOnlyMemory<byte>? value, RecordHeader[]? headers, long? timestamp, int? partition, CancellationToken cancellationToken)
+    {
+        ValueTask<DeliveryResult> delivery;
+        Interlocked.Increment(ref _waitingCallers);
+        try
+        {
+            await _orderGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                TopicDescription metadata = await _metadata.GetAsync(topic).AsTask().WaitAsync(_options.MaxBlock, cancellationToken).ConfigureAwait(false);
+                await WaitForBufferSpaceAsync(cancellationToken).ConfigureAwait(false);
+                delivery = Enqueue(metadata, key, value, headers, timestamp, partition, cancellationToken);
+            }
+            finally
+            {
+                _orderGate.Release();
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _waitingCallers);
+        }
+
+        return await delivery.ConfigureAwait(false);
+    }
+
+    private ValueTask<DeliveryResult> Enqueue(
+        TopicDescription topic, ReadOnlyMemory<byte>? key, ReadOnlyMemory<byte>? value, RecordHeader[]? headers, long? timestamp, int? explicitPartition, CancellationToken cancellationToken)
+    {
+        int partitions = topic.Partitions.Length;
+        int partition;
+        StickyPartition? sticky = null;
+        if (explicitPartition is { } chosen)
+        {
+            if (chosen < 0 || chosen >= partitions)
+            {
+                throw new OrleansStreamException(ErrorCode.UnknownTopicOrPartition, $"Topic '{topic.Name}' has partitions 0..{partitions - 1}; there is no partition {chosen}.");
+            }
+
+            partition = chosen;
+        }
+        else if (key is { } k)
+        {
+            partition = KeyPartitioner.PartitionFor(k.Span, partitions);
+        }
+        else
+        {
+            sticky = _sticky.GetOrAdd(topic.Name, static _ => new StickyPartition());
+            partition = sticky.Current(partitions);
+        }
+
+        long time = timestamp ?? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        int estimate = EstimateSize(key, value, headers);
+        var topicPartition = new TopicPartition(topic.Name, partition);
+        PartitionAccumulator accumulator = _accumulators.GetOrAdd(topicPartition, CreateAccumulator);
+        Interlocked.Add(ref _bufferedBytes, estimate);
+        (ProducerBatch batch, int index) = accumulator.Append(time, key, value, headers, estimate, out bool sealedOne);
+        if (sealedOne || index == 0)
+        {
+            _senderWake.Set();
+        }
+
+        sticky?.Track(batch);
+        return AwaitDelivery(batch, index, time, cancellationToken);
+    }
+
+    private static async ValueTask<DeliveryResult> AwaitDelivery(ProducerBatch batch, int index, long timestamp, CancellationToken cancellationToken)
+    {
+        long baseOffset = await batch.Completion.WaitAsync(cancellationToken).ConfigureAwait(false);
+        TopicPartition tp = batch.TopicPartition;
+        return new DeliveryResult(tp.Topic, tp.Partition, baseOffset < 0 ? -1 : baseOffset + index, timestamp);
+    }
+
+    /// <summary>Sends every buffered record now, without waiting for <c>linger.ms</c>, and waits until all are acknowledged or failed.</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _flushRequests);
+        try
+        {
+            _senderWake.Set();
+            while (!AllEmpty())
+            {
+                await _spaceFreed.WaitAsync(TimeSpan.FromMilliseconds(50), cancellationToken).ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+                _senderWake.Set();
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _flushRequests);
+        }
+    }
+
+    private bool AllEmpty()
+    {
+        foreach (PartitionAccumulator accumulator in _accumulators.Values)
+        {
+            if (!accumulator.IsEmpty)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private PartitionAccumulator CreateAccumulator(TopicPartition topicPartition) =>
+        new(topicPartition, _grains.GetGrain<IPartitionGrain>(topicPartition.ToString()), _options.BatchSize);
+
+    private async Task WaitForBufferSpaceAsync(CancellationToken cancellationToken)
+    {
+        long deadline = Environment.TickCount64 + (long)_options.MaxBlock.TotalMilliseconds;
+        while (Volatile.Read(ref _bufferedBytes) >= _options.BufferMemory)
+        {
+            long left = deadline - Environment.TickCount64;
+            if (left <= 0)
+            {
+                throw new OrleansStreamException(ErrorCode.RequestTimedOut,
+                    $"The producer's buffer ({_options.BufferMemory} bytes) stayed full for max.block.ms ({_options.MaxBlock}).");
+            }
+
+            await _spaceFreed.WaitAsync(TimeSpan.FromMilliseconds(Math.Min(left, 100)), cancellationToken).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
+
+    /// <summary>The one sender loop: hands ready batches to <see cref="SendAsync"/> within the in-flight limit.</summary>
+    private async Task RunSenderAsync()
+    {
+        CancellationToken closing = _closing.Token;
+        while (true)
+        {
+            bool flush = Volatile.Read(ref _flushRequests) > 0 || closing.IsCancellationRequested;
+            TimeSpan nextWake = TimeSpan.FromMilliseconds(100);
+            long now = Environment.TickCount64;
+            foreach (PartitionAccumulator accumulator in _accumulators.Values)
+            {
+                if (Volatile.Read(ref _inFlight) >= _options.MaxInFlightRequests)
+                {
+                    break;
+                }
+
+                if (accumulator.TakeReady(now, _options.Linger, flush, out TimeSpan wait) is { } batch)
+                {
+                    Interlocked.Increment(ref _inFlight);
+                    _ = SendAsync(accumulator, batch);
+                }
+                else if (wait != Timeout.InfiniteTimeSpan && wait < nextWake)
+                {
+                    nextWake = wait;
+                }
+            }
+
+            if (closing.IsCancellationRequested && AllEmpty())
+            {
+                return;
+            }
+
+            await _senderWake.WaitAsync(nextWake, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private async Task SendAsync(PartitionAccumulator accumulator, ProducerBatch batch)
+    {
+        try
+        {
+            await DeliverAsync(accumulator, batch).ConfigureAwait(false);
+        }
+        finally
+        {
+            accumulator.Completed();
+            Interlocked.Add(ref _bufferedBytes, -batch.ReservedBytes);
+            batch.Dispose();
+            Interlocked.Decrement(ref _inFlight);
+            _spaceFreed.Set();
+            _senderWake.Set();
+        }
+    }
+
+    private async Task DeliverAsync(PartitionAccumulator accumulator, ProducerBatch batch)
+    {
+        var request = new ProduceRequest(batch.Bytes, _options.Acks);
+        long started = Environment.TickCount64;
+        for (int attempt = 1; ; attempt++)
+        {
+            OrleansStreamException failure;
+            try
+            {
+                if (_options.Acks == Acks.None)
+                {
+                    await accumulator.Leader.ProduceNoAck(request).ConfigureAwait(false);
+                    batch.Complete(-1);
+                    return;
+                }
+
+                ProduceResponse response = await accumulator.Leader.Produce(request).ConfigureAwait(false);
+                if (response.Error == ErrorCode.None)
+                {
+                    batch.Complete(response.BaseOffset);
+                    return;
+                }
+
+                failure = new OrleansStreamException(response.Error, response.ErrorMessage ?? $"Produce to {batch.TopicPartition} failed with {response.Error}.");
+            }
+            catch (Exception error)
+            {
+                failure = Transient.ToStreamException(error, $"Produce to {batch.TopicPartition}");
+                if (!Transient.IsTransient(error))
+                {
+                    batch.Fail(failure);
+                    return;
+                }
+
+                failure = new OrleansStreamException(failure.Code == ErrorCode.None ? ErrorCode.LeaderNotAvailable : failure.Code, failure.Message, error);
+            }
+
+            if (failure.Code == ErrorCode.UnknownTopicOrPartition)
+            {
+                _metadata.Invalidate(batch.TopicPartition.Topic);
+            }
+
+            TimeSpan backoff = Transient.Backoff(attempt, _options.RetryBackoff, _options.RetryBackoffMax);
+            bool timedOut = Environment.TickCount64 - started + backoff.TotalMilliseconds > _options.DeliveryTimeout.TotalMilliseconds;
+            if (!failure.IsRetriable || timedOut)
+            {
+                batch.Fail(timedOut && failure.IsRetriable
+                    ? new OrleansStreamException(ErrorCode.RequestTimedOut, $"{failure.Message} (gave up after {attempt} attempts in delivery.timeout.ms = {_options.DeliveryTimeout}).", failure)
+                    : failure);
+                return;
+            }
+
+            await Task.Delay(backoff).ConfigureAwait(false);
+        }
+    }
+
+    private static int EstimateSize(ReadOnlyMemory<byte>? key, ReadOnlyMemory<byte>? value, RecordHeader[]? headers)
+    {
+        // Record framing: length, attributes, deltas and lengths are varints of at most 5-10 bytes each.
+        int size = 32 + (key?.Length ?? 0) + (value?.Length ?? 0);
+        if (headers is not null)
+        {
+            foreach (RecordHeader header in headers)
+            {
+                size += 10 + (header.Key.Length * 3) + (header.Value?.Length ?? 0);
+            }
+        }
+
+        return size;
+    }
+
+    /// <summary>Sends what is buffered (waiting at most <c>delivery.timeout.ms</c>), then stops; anything still undelivered fails.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _closing.CancelAsync().ConfigureAwait(false);
+        _senderWake.Set();
+        try
+        {
+            await _sender.WaitAsync(_options.DeliveryTimeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            var error = new OrleansStreamException(ErrorCode.RequestTimedOut, "The producer was closed before these records could be delivered.");
+            foreach (PartitionAccumulator accumulator in _accumulators.Values)
+            {
+                accumulator.FailPending(error);
+            }
+        }
+
+        _closing.Dispose();
+        _orderGate.Dispose();
+    }
+
+    /// <summary>KIP-480: keyless records stick to one partition until its batch is sealed, then move to another.</summary>
+    private sealed class StickyPartition
+    {
+        private int _partition = -1;
+        private ProducerBatch? _batch;
+
+        public int Current(int partitions)
+        {
+            int current = Volatile.Read(ref _partition);
+            if (current < 0 || current >= partitions || Volatile.Read(ref _batch) is { IsSealed: true })
+            {
+                int next = partitions == 1 ? 0 : Random.Shared.Next(partitions - 1);
+                next = current >= 0 && next >= current ? next + 1 : next;
+                next = Math.Min(next, partitions - 1);
+                Volatile.Write(ref _batch, null);
+                Volatile.Write(ref _partition, next);
+                return next;
+            }
+
+            return current;
+        }
+
+        public void Track(ProducerBatch batch) => Volatile.Write(ref _batch, batch);
+    }
+}

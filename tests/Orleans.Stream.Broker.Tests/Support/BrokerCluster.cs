@@ -1,0 +1,96 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Hosting;
+using Orleans.Stream.Broker;
+using Orleans.Stream.Client;
+using Orleans.TestingHost;
+
+namespace Orleans.Stream.Broker.Tests.Support;
+
+/// <summary>
+/// A real 3-silo Orleans test cluster whose silos are brokers: broker N keeps its logs in {root}/broker-N.
+/// Building a second cluster over the same root (and the same grain storage) is a full cluster restart.
+/// </summary>
+internal sealed class BrokerCluster : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, int> _brokerIds = new();
+
+    private BrokerCluster(InProcessTestCluster cluster, string dataRoot)
+    {
+        Cluster = cluster;
+        DataRoot = dataRoot;
+    }
+
+    public InProcessTestCluster Cluster { get; }
+
+    public string DataRoot { get; }
+
+    public OrleansStreamClient Client => new(Cluster.Client);
+
+    /// <summary>
+    /// Starts <paramref name="silos"/> broker silos over <paramref name="dataRoot"/>. Grain storage is in memory
+    /// unless <paramref name="configureStorage"/> registers the <c>ostream</c> provider (e.g. on Azurite).
+    /// </summary>
+    public static async Task<BrokerCluster> StartAsync(string dataRoot, int silos = 3, Action<ISiloBuilder>? configureStorage = null, string? serviceId = null)
+    {
+        var names = new ConcurrentDictionary<string, int>();
+        var builder = new InProcessTestClusterBuilder((short)silos);
+        if (serviceId is not null)
+        {
+            builder.Options.ServiceId = serviceId;
+        }
+
+        builder.ConfigureSilo((options, silo) =>
+        {
+            // Silo names repeat in the same order in a rebuilt cluster, so broker ids (and data dirs) do too.
+            int id = names.GetOrAdd(options.SiloName, _ => names.Count);
+            silo.AddOrleansStreamBroker(new BrokerOptions
+            {
+                Id = id,
+                DataDir = Path.Combine(dataRoot, $"broker-{id}"),
+                MaxFetchWait = TimeSpan.FromSeconds(5),
+            });
+            if (configureStorage is null)
+            {
+                silo.AddMemoryGrainStorage("ostream");
+            }
+            else
+            {
+                configureStorage(silo);
+            }
+        });
+
+        InProcessTestCluster cluster = builder.Build();
+        await cluster.DeployAsync();
+        var result = new BrokerCluster(cluster, dataRoot);
+        await result.WaitForBrokersAsync(silos);
+        return result;
+    }
+
+    /// <summary>Waits until the controller sees <paramref name="count"/> live brokers (silo metadata arrives asynchronously).</summary>
+    public async Task WaitForBrokersAsync(int count)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            ClusterDescription cluster = await Client.Admin.DescribeClusterAsync();
+            if (cluster.Brokers.Count(b => b.IsAlive) >= count)
+            {
+                return;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Only {cluster.Brokers.Count(b => b.IsAlive)} of {count} brokers became visible.");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Cluster.StopAllSilosAsync();
+        await Cluster.DisposeAsync();
+    }
+}
