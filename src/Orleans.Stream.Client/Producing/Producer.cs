@@ -288,22 +288,35 @@ public sealed class Producer : IAsyncDisposable
                 failure = new OrleansStreamException(failure.Code == ErrorCode.None ? ErrorCode.LeaderNotAvailable : failure.Code, failure.Message, error);
             }
 
-            if (failure.Code == ErrorCode.UnknownTopicOrPartition)
-            {
-                _metadata.Invalidate(batch.TopicPartition.Topic);
-            }
-
+            // As in Kafka, an unknown topic or partition is worth a retry while the metadata says it exists
+            // (a leader that has not caught up with a re-created topic); once the controller denies it, it is final.
+            bool retriable = failure.IsRetriable ||
+                (failure.Code == ErrorCode.UnknownTopicOrPartition && await StillExistsAsync(batch.TopicPartition).ConfigureAwait(false));
             TimeSpan backoff = Transient.Backoff(attempt, _options.RetryBackoff, _options.RetryBackoffMax);
             bool timedOut = Environment.TickCount64 - started + backoff.TotalMilliseconds > _options.DeliveryTimeout.TotalMilliseconds;
-            if (!failure.IsRetriable || timedOut)
+            if (!retriable || timedOut)
             {
-                batch.Fail(timedOut && failure.IsRetriable
+                batch.Fail(timedOut && retriable
                     ? new OrleansStreamException(ErrorCode.RequestTimedOut, $"{failure.Message} (gave up after {attempt} attempts in delivery.timeout.ms = {_options.DeliveryTimeout}).", failure)
                     : failure);
                 return;
             }
 
             await Task.Delay(backoff).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<bool> StillExistsAsync(TopicPartition topicPartition)
+    {
+        _metadata.Invalidate(topicPartition.Topic);
+        try
+        {
+            TopicDescription topic = await _metadata.GetAsync(topicPartition.Topic).ConfigureAwait(false);
+            return topicPartition.Partition < topic.Partitions.Length;
+        }
+        catch (OrleansStreamException error) when (error.Code == ErrorCode.UnknownTopicOrPartition)
+        {
+            return false;
         }
     }
 

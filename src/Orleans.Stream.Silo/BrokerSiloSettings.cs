@@ -1,0 +1,114 @@
+using System.Globalization;
+using System.Net;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Microsoft.Extensions.Configuration;
+using Orleans.Configuration;
+using Orleans.Hosting;
+using Orleans.Stream.Broker;
+
+namespace Orleans.Stream.Silo;
+
+/// <summary>
+/// Everything a broker silo is told at start, from configuration (appsettings, environment variables such as
+/// <c>Broker__Id</c>, or the command-line switches in <see cref="SwitchMappings"/>). docs/operations.md lists them.
+/// </summary>
+internal sealed record BrokerSiloSettings(
+    BrokerOptions Broker,
+    string ClusterId,
+    string ServiceId,
+    IPAddress AdvertisedAddress,
+    int SiloPort,
+    int GatewayPort,
+    string? ClusteringConnectionString,
+    string? StorageConnectionString,
+    string StorageContainer)
+{
+    public static readonly Dictionary<string, string> SwitchMappings = new(StringComparer.Ordinal)
+    {
+        ["--broker-id"] = "Broker:Id",
+        ["--data-dir"] = "Broker:DataDir",
+        ["--silo-port"] = "Orleans:SiloPort",
+        ["--gateway-port"] = "Orleans:GatewayPort",
+        ["--advertised-ip"] = "Orleans:AdvertisedIPAddress",
+        ["--cluster-id"] = "Orleans:ClusterId",
+        ["--storage"] = "ConnectionStrings:storage",
+    };
+
+    public static BrokerSiloSettings Read(IConfiguration configuration)
+    {
+        var broker = new BrokerOptions();
+        configuration.GetSection(BrokerOptions.SectionName).Bind(broker);
+        if (broker.Id < 0)
+        {
+            throw new InvalidOperationException("set the broker id with --broker-id N (or Broker:Id / Broker__Id).");
+        }
+
+        if (string.IsNullOrWhiteSpace(broker.DataDir))
+        {
+            broker.DataDir = Path.Combine(".data", $"broker-{broker.Id}");
+        }
+
+        broker.DataDir = Path.GetFullPath(broker.DataDir);
+        IConfigurationSection orleans = configuration.GetSection("Orleans");
+        int siloPort = orleans.GetValue("SiloPort", 11111 + broker.Id);
+        int gatewayPort = orleans.GetValue("GatewayPort", 30000 + broker.Id);
+        string address = orleans["AdvertisedIPAddress"] ?? "127.0.0.1";
+        if (!IPAddress.TryParse(address, out IPAddress? advertised))
+        {
+            throw new InvalidOperationException($"Orleans:AdvertisedIPAddress '{address}' is not an IP address.");
+        }
+
+        // One storage account serves both clustering (tables) and the controller's state (blobs); each can be
+        // given separately, as Aspire passes them (ConnectionStrings:clustering / ConnectionStrings:blobs).
+        string? storage = configuration.GetConnectionString("storage");
+        return new BrokerSiloSettings(
+            broker,
+            orleans["ClusterId"] ?? "ostream-local",
+            orleans["ServiceId"] ?? "orleans-stream",
+            advertised,
+            siloPort,
+            gatewayPort,
+            configuration.GetConnectionString("clustering") ?? storage,
+            configuration.GetConnectionString("blobs") ?? storage,
+            configuration["Broker:StateContainer"] ?? "ostream-state");
+    }
+
+    public void Configure(ISiloBuilder silo)
+    {
+        silo.Configure<ClusterOptions>(options =>
+        {
+            options.ClusterId = ClusterId;
+            options.ServiceId = ServiceId;
+        });
+        silo.Configure<SiloOptions>(options => options.SiloName = string.Create(CultureInfo.InvariantCulture, $"broker-{Broker.Id}"));
+        silo.ConfigureEndpoints(AdvertisedAddress, SiloPort, GatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(AdvertisedAddress));
+
+        if (ClusteringConnectionString is { } clustering)
+        {
+            silo.UseAzureStorageClustering(options => options.TableServiceClient = new TableServiceClient(clustering));
+        }
+        else
+        {
+            // Development only: broker 0's silo is the primary the others find. Loses no data, but the cluster
+            // cannot survive the loss of broker 0; run with a storage connection for that.
+            silo.UseDevelopmentClustering(new IPEndPoint(AdvertisedAddress, SiloPort - Broker.Id));
+        }
+
+        if (StorageConnectionString is { } storage)
+        {
+            silo.AddAzureBlobGrainStorage("ostream", options =>
+            {
+                // Azurite may lag behind the newest service version the SDK speaks; this one both accept.
+                options.BlobServiceClient = new BlobServiceClient(storage, new BlobClientOptions(BlobClientOptions.ServiceVersion.V2025_11_05));
+                options.ContainerName = StorageContainer;
+            });
+        }
+        else
+        {
+            silo.AddMemoryGrainStorage("ostream");
+        }
+
+        silo.AddOrleansStreamBroker(Broker);
+    }
+}
