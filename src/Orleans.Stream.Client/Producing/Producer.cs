@@ -124,9 +124,19 @@ public sealed class Producer : IAsyncDisposable
         }
 
         long time = timestamp ?? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        int estimate = EstimateSize(key, value, headers);
+        int maxMessageBytes = MaxMessageBytes(topic);
+        int alone = RecordBatchBuilder.SizeOfSingleRecordBatch(key, value, headers);
+        if (alone > maxMessageBytes)
+        {
+            // Refused here, as Kafka's producer does, so it cannot take innocent records down with its batch.
+            return ValueTask.FromException<DeliveryResult>(new OrleansStreamException(ErrorCode.RecordTooLarge,
+                $"{topic.Name}: a record of {alone} bytes (as a batch of its own) exceeds the topic's max.message.bytes={maxMessageBytes}; it was not sent."));
+        }
+
+        int estimate = alone - RecordBatchBuilder.BatchHeaderSize + RecordBatchBuilder.MaxDeltaGrowth;
         var topicPartition = new TopicPartition(topic.Name, partition);
-        PartitionAccumulator accumulator = _accumulators.GetOrAdd(topicPartition, CreateAccumulator);
+        PartitionAccumulator accumulator = _accumulators.GetOrAdd(topicPartition, static (tp, state) => state.Producer.CreateAccumulator(tp, state.Limit),
+            (Producer: this, Limit: Math.Min(_options.BatchSize, maxMessageBytes)));
         Interlocked.Add(ref _bufferedBytes, estimate);
         (ProducerBatch batch, int index) = accumulator.Append(time, key, value, headers, estimate, out bool sealedOne);
         if (sealedOne || index == 0)
@@ -152,7 +162,7 @@ public sealed class Producer : IAsyncDisposable
         try
         {
             _senderWake.Set();
-            while (!AllEmpty())
+            while (Volatile.Read(ref _waitingCallers) > 0 || !AllEmpty())
             {
                 await _spaceFreed.WaitAsync(TimeSpan.FromMilliseconds(50), cancellationToken).ConfigureAwait(false);
                 cancellationToken.ThrowIfCancellationRequested();
@@ -178,8 +188,14 @@ public sealed class Producer : IAsyncDisposable
         return true;
     }
 
-    private PartitionAccumulator CreateAccumulator(TopicPartition topicPartition) =>
-        new(topicPartition, _grains.GetGrain<IPartitionGrain>(topicPartition.ToString()), _options.BatchSize);
+    private PartitionAccumulator CreateAccumulator(TopicPartition topicPartition, int batchLimit) =>
+        new(topicPartition, _grains.GetGrain<IPartitionGrain>(topicPartition.ToString()), batchLimit);
+
+    private static int MaxMessageBytes(TopicDescription topic) =>
+        topic.Configs.TryGetValue(TopicConfigNames.MaxMessageBytes, out string? configured) &&
+        int.TryParse(configured, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int limit)
+            ? limit
+            : LogConfig.Default.MaxMessageBytes;
 
     private async Task WaitForBufferSpaceAsync(CancellationToken cancellationToken)
     {
@@ -320,22 +336,10 @@ public sealed class Producer : IAsyncDisposable
         }
     }
 
-    private static int EstimateSize(ReadOnlyMemory<byte>? key, ReadOnlyMemory<byte>? value, RecordHeader[]? headers)
-    {
-        // Record framing: length, attributes, deltas and lengths are varints of at most 5-10 bytes each.
-        int size = 32 + (key?.Length ?? 0) + (value?.Length ?? 0);
-        if (headers is not null)
-        {
-            foreach (RecordHeader header in headers)
-            {
-                size += 10 + (header.Key.Length * 3) + (header.Value?.Length ?? 0);
-            }
-        }
-
-        return size;
-    }
-
-    /// <summary>Sends what is buffered (waiting at most <c>delivery.timeout.ms</c>), then stops; anything still undelivered fails.</summary>
+    /// <summary>
+    /// Sends what is buffered, including records still waiting for metadata or buffer space, waiting at most
+    /// <c>delivery.timeout.ms</c>; then stops. Anything still undelivered by then fails.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -343,11 +347,9 @@ public sealed class Producer : IAsyncDisposable
             return;
         }
 
-        await _closing.CancelAsync().ConfigureAwait(false);
-        _senderWake.Set();
         try
         {
-            await _sender.WaitAsync(_options.DeliveryTimeout).ConfigureAwait(false);
+            await FlushAsync().WaitAsync(_options.DeliveryTimeout).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
@@ -358,8 +360,14 @@ public sealed class Producer : IAsyncDisposable
             }
         }
 
+        await _closing.CancelAsync().ConfigureAwait(false);
+        _senderWake.Set();
+        await _sender.ConfigureAwait(false);
         _closing.Dispose();
-        _orderGate.Dispose();
+        if (Volatile.Read(ref _waitingCallers) == 0)
+        {
+            _orderGate.Dispose();
+        }
     }
 
     /// <summary>KIP-480: keyless records stick to one partition until its batch is sealed, then move to another.</summary>

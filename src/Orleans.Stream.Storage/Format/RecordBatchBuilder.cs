@@ -86,20 +86,7 @@ public sealed class RecordBatchBuilder : IDisposable
         int offsetDelta = _recordCount;
         long timestampDelta = timestamp - _baseTimestamp;
 
-        int bodySize = 1 // attributes
-            + Varint.SizeOf(timestampDelta)
-            + Varint.SizeOf(offsetDelta)
-            + SizeOfBytes(key.Length, keyIsNull)
-            + SizeOfBytes(value.Length, valueIsNull)
-            + Varint.SizeOf(headers.Length);
-        for (int i = 0; i < headers.Length; i++)
-        {
-            ref readonly RecordHeader header = ref headers[i];
-            ArgumentNullException.ThrowIfNull(header.Key, "headers[].Key");
-            int keyBytes = Encoding.UTF8.GetByteCount(header.Key);
-            bodySize += Varint.SizeOf(keyBytes) + keyBytes + SizeOfBytes(header.Value?.Length ?? 0, !header.Value.HasValue);
-        }
-
+        int bodySize = BodySize(timestampDelta, offsetDelta, key.Length, keyIsNull, value.Length, valueIsNull, headers);
         EnsureCapacity(Varint.SizeOf(bodySize) + bodySize);
 
         Span<byte> dest = _buffer.AsSpan(_position);
@@ -127,6 +114,41 @@ public sealed class RecordBatchBuilder : IDisposable
         }
 
         return offsetDelta;
+    }
+
+    /// <summary>
+    /// The exact size of a batch holding only this record: what a producer checks against a topic's
+    /// <c>max.message.bytes</c> before accepting the record at all.
+    /// </summary>
+    public static int SizeOfSingleRecordBatch(ReadOnlyMemory<byte>? key, ReadOnlyMemory<byte>? value, ReadOnlySpan<RecordHeader> headers = default)
+    {
+        int bodySize = BodySize(0, 0, key?.Length ?? 0, !key.HasValue, value?.Length ?? 0, !value.HasValue, headers);
+        return HeaderSize + Varint.SizeOf(bodySize) + bodySize;
+    }
+
+    /// <summary>The fixed batch header every batch starts with (61 bytes).</summary>
+    public const int BatchHeaderSize = HeaderSize;
+
+    /// <summary>The most a record's framing can grow once it is not the first in its batch (timestamp and offset deltas).</summary>
+    public const int MaxDeltaGrowth = 14;
+
+    private static int BodySize(long timestampDelta, int offsetDelta, int keyLength, bool keyIsNull, int valueLength, bool valueIsNull, ReadOnlySpan<RecordHeader> headers)
+    {
+        int bodySize = 1 // attributes
+            + Varint.SizeOf(timestampDelta)
+            + Varint.SizeOf(offsetDelta)
+            + SizeOfBytes(keyLength, keyIsNull)
+            + SizeOfBytes(valueLength, valueIsNull)
+            + Varint.SizeOf(headers.Length);
+        for (int i = 0; i < headers.Length; i++)
+        {
+            ref readonly RecordHeader header = ref headers[i];
+            ArgumentNullException.ThrowIfNull(header.Key, "headers[].Key");
+            int keyBytes = Encoding.UTF8.GetByteCount(header.Key);
+            bodySize += Varint.SizeOf(keyBytes) + keyBytes + SizeOfBytes(header.Value?.Length ?? 0, !header.Value.HasValue);
+        }
+
+        return bodySize;
     }
 
     /// <summary>

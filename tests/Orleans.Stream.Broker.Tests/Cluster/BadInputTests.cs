@@ -72,6 +72,25 @@ public sealed class BadInputTests(SharedCluster shared) : IClassFixture<SharedCl
     }
 
     [Fact]
+    public async Task A_record_over_max_message_bytes_is_refused_alone_and_its_neighbours_are_delivered()
+    {
+        await Client.Admin.CreateTopicAsync("tiny-batches", 1, configs: new Dictionary<string, string> { ["max.message.bytes"] = "200" });
+        await using Producer producer = Client.CreateProducer();
+        Task<DeliveryResult> before = producer.ProduceAsync("tiny-batches", null, "ok"u8.ToArray()).AsTask();
+        Task<DeliveryResult> large = producer.ProduceAsync("tiny-batches", null, new byte[500]).AsTask();
+        Task<DeliveryResult> after = producer.ProduceAsync("tiny-batches", null, "fine"u8.ToArray()).AsTask();
+        await producer.FlushAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        await AssertRefused(() => large, ErrorCode.RecordTooLarge, "max.message.bytes=200");
+        Assert.Equal(0, (await before).Offset);
+        Assert.Equal(1, (await after).Offset);
+
+        // Batching never builds a batch over the limit either: many small records all land.
+        var many = Enumerable.Range(0, 50).Select(i => producer.ProduceAsync("tiny-batches", null, new byte[40]).AsTask()).ToArray();
+        await Task.WhenAll(many);
+        Assert.Equal(52, await Client.Admin.ListOffsetAsync(new TopicPartition("tiny-batches", 0), OffsetSpec.Latest));
+    }
+
+    [Fact]
     public async Task Offsets_out_of_range_are_refused_or_reset_as_configured()
     {
         await Client.Admin.CreateTopicAsync("short-log", 1);

@@ -1,0 +1,90 @@
+using System.Text;
+using Orleans.Stream.Broker.Tests.Support;
+
+namespace Orleans.Stream.Cli.Tests;
+
+/// <summary>The <c>ostream</c> CLI as a process against three broker processes.</summary>
+public sealed class CliTests
+{
+    [Fact]
+    public async Task Create_produce_1000_lines_consume_them_back_and_describe()
+    {
+        using var data = new TempDirectory();
+        await using BrokerProcesses cluster = await BrokerProcesses.StartAsync(data.Path);
+
+        ProcessRun created = await Ostream(cluster, ["topic", "create", "lines", "--partitions", "3", "--replication-factor", "1", "--config", "retention.ms=-1"]);
+        Assert.True(created.ExitCode == 0, created.Stderr);
+        Assert.Contains("Created topic lines", created.Stdout);
+
+        var input = new StringBuilder();
+        for (int i = 0; i < 1000; i++)
+        {
+            input.Append("key-").Append(i % 10).Append(':').Append("value-").Append(i).Append('\n');
+        }
+
+        ProcessRun produced = await Ostream(cluster, ["produce", "lines", "--key-separator", ":", "--acks", "all"], input.ToString());
+        Assert.True(produced.ExitCode == 0, produced.Stderr);
+
+        ProcessRun consumed = await Ostream(cluster, ["consume", "lines", "--from-beginning", "--max-messages", "1000", "--timeout-ms", "20000", "--print-key", "--key-separator", ":"]);
+        Assert.True(consumed.ExitCode == 0, consumed.Stderr);
+        string[] lines = consumed.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(1000, lines.Length);
+        Assert.Equal(Enumerable.Range(0, 1000).Select(i => $"key-{i % 10}:value-{i}").Order(StringComparer.Ordinal), lines.Order(StringComparer.Ordinal));
+        foreach (IGrouping<string, string> key in lines.GroupBy(l => l[..l.IndexOf(':')]))
+        {
+            // Per-key order survives: the values of one key come out in the order they went in.
+            int[] sequence = [.. key.Select(l => int.Parse(l[(l.LastIndexOf('-') + 1)..]))];
+            Assert.Equal(sequence.Order(), sequence);
+        }
+
+        ProcessRun partition = await Ostream(cluster, ["consume", "lines", "--partition", "1", "--offset", "earliest", "--timeout-ms", "2000"]);
+        Assert.True(partition.ExitCode == 0, partition.Stderr);
+        Assert.InRange(partition.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length, 1, 999);
+
+        ProcessRun described = await Ostream(cluster, ["topic", "describe", "lines"]);
+        Assert.True(described.ExitCode == 0, described.Stderr);
+        Assert.Contains("PartitionCount: 3", described.Stdout);
+        Assert.Contains("retention.ms=-1", described.Stdout);
+        long total = described.Stdout.Split('\n').Where(l => l.Contains("HighWatermark: ")).Sum(l => long.Parse(l.Split("HighWatermark: ")[1].Split('\t')[0]));
+        Assert.Equal(1000, total);
+
+        ProcessRun listed = await Ostream(cluster, ["topic", "list"]);
+        Assert.Equal("lines", listed.Stdout.Trim());
+
+        ProcessRun clusterView = await Ostream(cluster, ["cluster", "describe"]);
+        Assert.True(clusterView.ExitCode == 0, clusterView.Stderr);
+        Assert.Contains("Brokers: 3 alive of 3", clusterView.Stdout);
+    }
+
+    [Fact]
+    public async Task Errors_are_one_line_on_stderr_with_a_non_zero_exit()
+    {
+        using var data = new TempDirectory();
+        await using BrokerProcesses cluster = await BrokerProcesses.StartAsync(data.Path, count: 1);
+
+        ProcessRun invalid = await Ostream(cluster, ["topic", "create", "bad name"]);
+        Assert.NotEqual(0, invalid.ExitCode);
+        Assert.Equal(1, invalid.Stderr.Trim().Split('\n').Length);
+        Assert.Contains("InvalidTopic", invalid.Stderr);
+
+        ProcessRun unknown = await Ostream(cluster, ["produce", "missing"], "x\n");
+        Assert.NotEqual(0, unknown.ExitCode);
+        Assert.Contains("does not exist", unknown.Stderr);
+
+        await Ostream(cluster, ["topic", "create", "tiny", "--config", "max.message.bytes=200"]);
+        ProcessRun tooLarge = await Ostream(cluster, ["produce", "tiny"], "ok\n" + new string('x', 500) + "\n");
+        Assert.NotEqual(0, tooLarge.ExitCode);
+        Assert.Contains("RecordTooLarge", tooLarge.Stderr);
+
+        ProcessRun unreachable = await ProcessRun.DotnetAsync(Executables.Cli, ["topic", "list", "--cluster", "127.0.0.1:1"], timeout: TimeSpan.FromSeconds(60));
+        Assert.NotEqual(0, unreachable.ExitCode);
+        Assert.Contains("cannot reach the cluster", unreachable.Stderr);
+
+        ProcessRun help = await ProcessRun.DotnetAsync(Executables.Cli, ["consume", "--help"]);
+        Assert.Equal(0, help.ExitCode);
+        Assert.Contains("--from-beginning", help.Stdout);
+    }
+
+    private static Task<ProcessRun> Ostream(BrokerProcesses cluster, string[] args, string? stdin = null) =>
+        ProcessRun.DotnetAsync(Executables.Cli, [.. args, "--cluster", cluster.Gateways, "--cluster-id", cluster.ClusterId], stdin, TimeSpan.FromSeconds(90));
+}

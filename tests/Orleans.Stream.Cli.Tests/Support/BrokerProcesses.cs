@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Orleans.Stream.Broker.Tests.Support;
+
+/// <summary>
+/// A cluster of real broker processes (<c>ostream-broker</c>) on loopback, clustered through Azure Table storage on
+/// a real Azurite that also holds the controller's state. Each broker can be killed hard and started again.
+/// </summary>
+internal sealed class BrokerProcesses : IAsyncDisposable
+{
+    private readonly Process?[] _brokers;
+    private readonly int[] _siloPorts;
+    private readonly int[] _gatewayPorts;
+    private readonly StringBuilder[] _logs;
+
+    private BrokerProcesses(Azurite azurite, string dataRoot, int count)
+    {
+        Azurite = azurite;
+        DataRoot = dataRoot;
+        ClusterId = "cli-" + Guid.NewGuid().ToString("N")[..8];
+        _brokers = new Process?[count];
+        _siloPorts = new int[count];
+        _gatewayPorts = new int[count];
+        _logs = new StringBuilder[count];
+        for (int i = 0; i < count; i++)
+        {
+            _siloPorts[i] = FreePort();
+            _gatewayPorts[i] = FreePort();
+            _logs[i] = new StringBuilder();
+        }
+    }
+
+    public Azurite Azurite { get; }
+
+    public string DataRoot { get; }
+
+    public string ClusterId { get; }
+
+    /// <summary>The value for <c>--cluster</c>: every broker's gateway.</summary>
+    public string Gateways => string.Join(",", _gatewayPorts.Select(p => $"127.0.0.1:{p}"));
+
+    public static async Task<BrokerProcesses> StartAsync(string dataRoot, int count = 3)
+    {
+        Azurite azurite = await Azurite.StartAsync();
+        var cluster = new BrokerProcesses(azurite, dataRoot, count);
+        for (int i = 0; i < count; i++)
+        {
+            cluster.Start(i);
+        }
+
+        for (int i = 0; i < count; i++)
+        {
+            await cluster.WaitForGatewayAsync(i);
+        }
+
+        return cluster;
+    }
+
+    public void Start(int broker)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string arg in (string[])[Executables.Broker, "--broker-id", $"{broker}", "--data-dir", Path.Combine(DataRoot, $"broker-{broker}"),
+            "--silo-port", $"{_siloPorts[broker]}", "--gateway-port", $"{_gatewayPorts[broker]}", "--cluster-id", ClusterId, "--storage", Azurite.ConnectionString])
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        Process process = Process.Start(start)!;
+        StringBuilder log = _logs[broker];
+        process.OutputDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _brokers[broker] = process;
+    }
+
+    /// <summary>SIGKILL: the broker gets no chance to flush or leave the cluster.</summary>
+    public async Task KillAsync(int broker)
+    {
+        if (_brokers[broker] is { HasExited: false } process)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+
+        _brokers[broker]?.Dispose();
+        _brokers[broker] = null;
+    }
+
+    public string Log(int broker)
+    {
+        lock (_logs[broker])
+        {
+            return _logs[broker].ToString();
+        }
+    }
+
+    private async Task WaitForGatewayAsync(int broker)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync(IPAddress.Loopback, _gatewayPorts[broker]);
+                return;
+            }
+            catch (SocketException) when (DateTime.UtcNow < deadline && _brokers[broker] is { HasExited: false })
+            {
+                await Task.Delay(200);
+            }
+            catch (SocketException)
+            {
+                throw new InvalidOperationException($"Broker {broker} did not open its gateway on {_gatewayPorts[broker]}. Its output:\n{Log(broker)}");
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        for (int i = 0; i < _brokers.Length; i++)
+        {
+            await KillAsync(i);
+        }
+
+        await Azurite.DisposeAsync();
+    }
+}
