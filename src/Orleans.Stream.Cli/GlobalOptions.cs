@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Orleans.Stream.Client;
 
 namespace Orleans.Stream.Cli;
 
@@ -7,13 +8,13 @@ internal static class GlobalOptions
 {
     public static readonly Option<string?> Cluster = new("--cluster")
     {
-        Description = $"Gateway endpoints, comma-separated host:port (default: $OSTREAM_CLUSTER, else {ClusterConnection.DefaultGateways}, the AppHost's brokers)",
+        Description = $"Gateway endpoints, comma-separated host:port (default: $OSTREAM_CLUSTER, else {OrleansStreamConnection.DefaultGateways}, the AppHost's brokers)",
         Recursive = true,
     };
 
     public static readonly Option<string?> ClusterId = new("--cluster-id")
     {
-        Description = $"The Orleans cluster id of the brokers (default: $OSTREAM_CLUSTER_ID, else {ClusterConnection.DefaultClusterId})",
+        Description = $"The Orleans cluster id of the brokers (default: $OSTREAM_CLUSTER_ID, else {OrleansStreamConnection.DefaultClusterId})",
         Recursive = true,
     };
 
@@ -22,7 +23,7 @@ internal static class GlobalOptions
     {
         try
         {
-            await using ClusterConnection connection = await ClusterConnection.ConnectAsync(parse.GetValue(Cluster), parse.GetValue(ClusterId), cancellationToken);
+            await using OrleansStreamConnection connection = await OrleansStreamConnection.ConnectAsync(parse.GetValue(Cluster), parse.GetValue(ClusterId), cancellationToken);
             return await action(new OrleansStreamClientContext(connection.Client, Console.Out, cancellationToken));
         }
         catch (CliException error)
@@ -32,8 +33,13 @@ internal static class GlobalOptions
         }
         catch (OrleansStreamException error)
         {
-            Console.Error.WriteLine($"ostream: {error.Message} ({error.Code})");
+            Console.Error.WriteLine(error.Code == ErrorCode.None ? $"ostream: {error.Message}" : $"ostream: {error.Message} ({error.Code})");
             return 1;
+        }
+        catch (ArgumentException error)
+        {
+            Console.Error.WriteLine($"ostream: {error.Message}");
+            return 2;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -1,6 +1,4 @@
 using System.Text;
-using Azure.Storage.Blobs;
-using Orleans.Hosting;
 using Orleans.Stream.Broker.Tests.Support;
 using Orleans.Stream.Client;
 
@@ -14,14 +12,9 @@ public sealed class RestartTests
         using var data = new TempDirectory();
         await using Azurite azurite = await Azurite.StartAsync();
         string serviceId = "restart-" + Guid.NewGuid().ToString("N")[..8];
-        Action<ISiloBuilder> storage = silo => silo.AddAzureBlobGrainStorage("ostream", options =>
-        {
-            options.BlobServiceClient = new BlobServiceClient(azurite.ConnectionString);
-            options.ContainerName = "ostream-state";
-        });
 
         var firstOffsets = new Dictionary<string, DeliveryResult>();
-        await using (BrokerCluster first = await BrokerCluster.StartAsync(data.Path, configureStorage: storage, serviceId: serviceId))
+        await using (BrokerCluster first = await BrokerCluster.StartOnAzuriteAsync(data.Path, azurite, serviceId))
         {
             OrleansStreamClient client = first.Client;
             await client.Admin.CreateTopicAsync("events", partitions: 3, configs: new Dictionary<string, string> { ["retention.ms"] = "-1" });
@@ -35,7 +28,7 @@ public sealed class RestartTests
             firstOffsets["a0"] = await producer.ProduceAsync("audit", null, Encoding.UTF8.GetBytes("a0"));
         }
 
-        await using BrokerCluster second = await BrokerCluster.StartAsync(data.Path, configureStorage: storage, serviceId: serviceId);
+        await using BrokerCluster second = await BrokerCluster.StartOnAzuriteAsync(data.Path, azurite, serviceId);
         OrleansStreamClient restarted = second.Client;
         Assert.Equal(["audit", "events"], await restarted.Admin.ListTopicsAsync());
         TopicDescription events = await restarted.Admin.DescribeTopicAsync("events");

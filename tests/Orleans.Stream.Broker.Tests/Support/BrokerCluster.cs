@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Azure.Storage.Blobs;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Hosting;
 using Orleans.Stream.Broker;
@@ -13,12 +14,15 @@ namespace Orleans.Stream.Broker.Tests.Support;
 /// </summary>
 internal sealed class BrokerCluster : IAsyncDisposable
 {
-    private readonly ConcurrentDictionary<string, int> _brokerIds = new();
+    private readonly ConcurrentDictionary<string, int> _brokerIds;
+    private readonly ConcurrentQueue<int> _nextIds;
 
-    private BrokerCluster(InProcessTestCluster cluster, string dataRoot)
+    private BrokerCluster(InProcessTestCluster cluster, string dataRoot, ConcurrentDictionary<string, int> brokerIds, ConcurrentQueue<int> nextIds)
     {
         Cluster = cluster;
         DataRoot = dataRoot;
+        _brokerIds = brokerIds;
+        _nextIds = nextIds;
     }
 
     public InProcessTestCluster Cluster { get; }
@@ -34,6 +38,7 @@ internal sealed class BrokerCluster : IAsyncDisposable
     public static async Task<BrokerCluster> StartAsync(string dataRoot, int silos = 3, Action<ISiloBuilder>? configureStorage = null, string? serviceId = null)
     {
         var names = new ConcurrentDictionary<string, int>();
+        var nextIds = new ConcurrentQueue<int>();
         var builder = new InProcessTestClusterBuilder((short)silos);
         if (serviceId is not null)
         {
@@ -43,7 +48,7 @@ internal sealed class BrokerCluster : IAsyncDisposable
         builder.ConfigureSilo((options, silo) =>
         {
             // Silo names repeat in the same order in a rebuilt cluster, so broker ids (and data dirs) do too.
-            int id = names.GetOrAdd(options.SiloName, _ => names.Count);
+            int id = names.GetOrAdd(options.SiloName, _ => nextIds.TryDequeue(out int next) ? next : names.Count);
             silo.AddOrleansStreamBroker(new BrokerOptions
             {
                 Id = id,
@@ -62,10 +67,37 @@ internal sealed class BrokerCluster : IAsyncDisposable
 
         InProcessTestCluster cluster = builder.Build();
         await cluster.DeployAsync();
-        var result = new BrokerCluster(cluster, dataRoot);
+        var result = new BrokerCluster(cluster, dataRoot, names, nextIds);
         await result.WaitForBrokersAsync(silos);
         return result;
     }
+
+    /// <summary>Kills broker <paramref name="brokerId"/>'s silo hard (no graceful shutdown, no log close).</summary>
+    public async Task KillBrokerAsync(int brokerId)
+    {
+        string name = _brokerIds.Single(pair => pair.Value == brokerId).Key;
+        InProcessSiloHandle silo = Cluster.Silos.Single(s => s.Name == name);
+        await Cluster.KillSiloAsync(silo);
+        _brokerIds.TryRemove(name, out _);
+    }
+
+    /// <summary>Starts a new silo as broker <paramref name="brokerId"/>, over that broker's data directory.</summary>
+    public async Task StartBrokerAsync(int brokerId)
+    {
+        _nextIds.Enqueue(brokerId);
+        await Cluster.StartAdditionalSiloAsync();
+    }
+
+    /// <summary>
+    /// A cluster whose controller state lives in blob storage on <paramref name="azurite"/>, so it survives the loss of
+    /// any silo and a full restart (with the same <paramref name="serviceId"/>), as in production.
+    /// </summary>
+    public static Task<BrokerCluster> StartOnAzuriteAsync(string dataRoot, Azurite azurite, string serviceId, int silos = 3) =>
+        StartAsync(dataRoot, silos, silo => silo.AddAzureBlobGrainStorage("ostream", options =>
+        {
+            options.BlobServiceClient = new BlobServiceClient(azurite.ConnectionString);
+            options.ContainerName = "ostream-state";
+        }), serviceId);
 
     /// <summary>Waits until the controller sees <paramref name="count"/> live brokers (silo metadata arrives asynchronously).</summary>
     public async Task WaitForBrokersAsync(int count)

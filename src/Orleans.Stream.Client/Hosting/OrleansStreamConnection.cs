@@ -6,13 +6,14 @@ using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using Orleans.Stream.Client;
 
-namespace Orleans.Stream.Cli;
+namespace Orleans.Stream.Client;
 
 /// <summary>
-/// The CLI's connection to a cluster: an Orleans client on the gateways named by <c>--cluster</c> /
-/// <c>OSTREAM_CLUSTER</c> (default: the three brokers <c>dotnet run --project AppHost</c> starts).
+/// A ready-made connection for programs that are not Orleans hosts themselves (the CLI, tools, scripts): an
+/// Orleans client on a list of broker gateways, like Kafka's <c>bootstrap.servers</c>. Applications that host
+/// Orleans already use <c>AddOrleansStreamClient</c> on their own client builder instead.
 /// </summary>
-internal sealed class ClusterConnection : IAsyncDisposable
+public sealed class OrleansStreamConnection : IAsyncDisposable
 {
     public const string DefaultGateways = "127.0.0.1:30000,127.0.0.1:30001,127.0.0.1:30002";
     public const string DefaultClusterId = "ostream-local";
@@ -20,7 +21,7 @@ internal sealed class ClusterConnection : IAsyncDisposable
 
     private readonly IHost _host;
 
-    private ClusterConnection(IHost host, string gateways)
+    private OrleansStreamConnection(IHost host, string gateways)
     {
         _host = host;
         Gateways = gateways;
@@ -31,7 +32,13 @@ internal sealed class ClusterConnection : IAsyncDisposable
 
     public string Gateways { get; }
 
-    public static async Task<ClusterConnection> ConnectAsync(string? gateways, string? clusterId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Connects to the brokers at <paramref name="gateways"/> (comma-separated host:port; default
+    /// <c>$OSTREAM_CLUSTER</c>, else the local AppHost cluster) whose Orleans cluster id is <paramref name="clusterId"/>
+    /// (default <c>$OSTREAM_CLUSTER_ID</c>, else <c>ostream-local</c>). Throws <see cref="OrleansStreamException"/>
+    /// when no gateway answers within 15 seconds.
+    /// </summary>
+    public static async Task<OrleansStreamConnection> ConnectAsync(string? gateways = null, string? clusterId = null, CancellationToken cancellationToken = default)
     {
         gateways ??= Environment.GetEnvironmentVariable("OSTREAM_CLUSTER") ?? DefaultGateways;
         clusterId ??= Environment.GetEnvironmentVariable("OSTREAM_CLUSTER_ID") ?? DefaultClusterId;
@@ -69,10 +76,10 @@ internal sealed class ClusterConnection : IAsyncDisposable
         catch (Exception error) when (error is not OperationCanceledException)
         {
             host.Dispose();
-            throw new CliException($"cannot reach the cluster at {gateways} (cluster id {clusterId}): {error.GetBaseException().Message}");
+            throw new OrleansStreamException(ErrorCode.LeaderNotAvailable, $"cannot reach the cluster at {gateways} (cluster id {clusterId}): {error.GetBaseException().Message}");
         }
 
-        return new ClusterConnection(host, gateways);
+        return new OrleansStreamConnection(host, gateways);
     }
 
     private static IPEndPoint[] ParseEndpoints(string gateways)
@@ -83,18 +90,18 @@ internal sealed class ClusterConnection : IAsyncDisposable
             int colon = part.LastIndexOf(':');
             if (colon <= 0 || !int.TryParse(part.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out int port) || port is < 1 or > 65535)
             {
-                throw new CliException($"--cluster: '{part}' is not host:port.");
+                throw new ArgumentException($"Gateway '{part}' is not host:port.", nameof(gateways));
             }
 
             string host = part[..colon].Trim('[', ']');
             IPAddress address = IPAddress.TryParse(host, out IPAddress? ip)
                 ? ip
                 : Array.Find(Dns.GetHostAddresses(host), a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
-                    ?? throw new CliException($"--cluster: cannot resolve '{host}'.");
+                    ?? throw new ArgumentException($"Cannot resolve gateway host '{host}'.", nameof(gateways));
             endpoints.Add(new IPEndPoint(address, port));
         }
 
-        return endpoints.Count > 0 ? [.. endpoints] : throw new CliException("--cluster names no gateway.");
+        return endpoints.Count > 0 ? [.. endpoints] : throw new ArgumentException("No gateway given.", nameof(gateways));
     }
 
     public async ValueTask DisposeAsync()

@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using System.Globalization;
+using Orleans.Stream.Client;
+
+namespace Orleans.Stream.LoadTest;
+
+/// <summary>N producers share the record count; each keeps many records in flight and records every ack latency.</summary>
+internal static class ProduceLoad
+{
+    public sealed record Settings(
+        string Topic, int Partitions, int Producers, int Records, int RecordSize, int Rate, Acks Acks, TimeSpan Linger, int BatchSize, string? FlushPolicy, TimeSpan MaxDuration);
+
+    private const int MaxOutstandingPerProducer = 20_000;
+
+    public static async Task<int> RunAsync(OrleansStreamClient client, Settings settings, CancellationToken cancellation)
+    {
+        await EnsureTopicAsync(client, settings);
+        var latencies = new LatencyRecorder(settings.Records);
+        var payload = new byte[settings.RecordSize];
+        Random.Shared.NextBytes(payload);
+        long failures = 0;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        stop.CancelAfter(settings.MaxDuration);
+
+        var options = new ProducerOptions { Acks = settings.Acks, Linger = settings.Linger, BatchSize = settings.BatchSize, BufferMemory = 256L << 20 };
+        long started = Stopwatch.GetTimestamp();
+        int perProducer = settings.Records / settings.Producers;
+        var tasks = new Task[settings.Producers];
+        for (int p = 0; p < settings.Producers; p++)
+        {
+            int producerIndex = p;
+            tasks[p] = Task.Run(async () =>
+            {
+                await using Producer producer = client.CreateProducer(options);
+                using var outstanding = new SemaphoreSlim(MaxOutstandingPerProducer);
+                double perProducerRate = settings.Rate / (double)settings.Producers;
+                for (int i = 0; i < perProducer && !stop.IsCancellationRequested; i++)
+                {
+                    if (perProducerRate > 0)
+                    {
+                        // Open-loop pacing: record i is due at i / rate seconds after the start.
+                        double due = i / perProducerRate;
+                        double now = Stopwatch.GetElapsedTime(started).TotalSeconds;
+                        if (due > now)
+                        {
+                            await Task.Delay(TimeSpan.FromSeconds(due - now), CancellationToken.None);
+                        }
+                    }
+
+                    await outstanding.WaitAsync(CancellationToken.None);
+                    long sent = Stopwatch.GetTimestamp();
+                    byte[] key = BitConverter.GetBytes((producerIndex * perProducer) + i);
+                    _ = Track(producer.ProduceAsync(settings.Topic, key, payload), sent);
+                }
+
+                await producer.FlushAsync(CancellationToken.None);
+                for (int i = 0; i < MaxOutstandingPerProducer; i++)
+                {
+                    await outstanding.WaitAsync(CancellationToken.None);
+                }
+
+                async Task Track(ValueTask<DeliveryResult> delivery, long sent)
+                {
+                    try
+                    {
+                        await delivery;
+                        latencies.Record(sent);
+                    }
+                    catch (Exception)
+                    {
+                        Interlocked.Increment(ref failures);
+                    }
+                    finally
+                    {
+                        outstanding.Release();
+                    }
+                }
+            }, CancellationToken.None);
+        }
+
+        await Task.WhenAll(tasks);
+        double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        int acked = latencies.Count;
+        (double p50, double p99, double p999, double max) = latencies.Percentiles();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"produce: {acked:N0} records acked ({failures:N0} failed) in {seconds:F2} s = {acked / seconds:N0} records/s, {acked * (double)settings.RecordSize / seconds / 1e6:F1} MB/s; " +
+            $"ack latency p50 {p50:F2} ms, p99 {p99:F2} ms, p99.9 {p999:F2} ms, max {max:F2} ms " +
+            $"[producers {settings.Producers}, partitions {settings.Partitions}, record {settings.RecordSize} B, acks {settings.Acks}, linger {settings.Linger.TotalMilliseconds} ms, batch {settings.BatchSize} B, rate {(settings.Rate == 0 ? "max" : settings.Rate.ToString("N0", CultureInfo.InvariantCulture))}]"));
+        return failures == 0 ? 0 : 1;
+    }
+
+    private static async Task EnsureTopicAsync(OrleansStreamClient client, Settings settings)
+    {
+        if ((await client.Admin.ListTopicsAsync()).Contains(settings.Topic))
+        {
+            return;
+        }
+
+        var configs = new Dictionary<string, string>();
+        if (settings.FlushPolicy is { } policy)
+        {
+            configs["flush.policy"] = policy;
+        }
+
+        await client.Admin.CreateTopicAsync(settings.Topic, settings.Partitions, 1, configs);
+    }
+}

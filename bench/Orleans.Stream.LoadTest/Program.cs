@@ -1,0 +1,47 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Orleans.Stream;
+using Orleans.Stream.Client;
+using Orleans.Stream.LoadTest;
+
+// ostream-perf: end-to-end load against a running cluster (loopback only; bounded in records and time).
+//   ostream-perf produce --topic perf --partitions 6 --producers 4 --records 1000000 --record-size 1024 [--rate 75000]
+//   ostream-perf consume --topic perf --records 1000000
+var cluster = new Option<string?>("--cluster") { Description = "Gateways host:port,... (default: the AppHost's brokers)", Recursive = true };
+var clusterId = new Option<string?>("--cluster-id") { Description = "Orleans cluster id (default ostream-local)", Recursive = true };
+var topic = new Option<string>("--topic") { Description = "Topic (created if missing)", DefaultValueFactory = _ => "perf", Recursive = true };
+var records = new Option<int>("--records") { Description = "Records to produce or consume (at most 20,000,000)", DefaultValueFactory = _ => 1_000_000, Recursive = true };
+var maxSeconds = new Option<int>("--max-seconds") { Description = "Stop after this long whatever the count", DefaultValueFactory = _ => 120, Recursive = true };
+
+var partitions = new Option<int>("--partitions") { Description = "Partitions if the topic is created", DefaultValueFactory = _ => 6 };
+var producers = new Option<int>("--producers") { Description = "Concurrent producers", DefaultValueFactory = _ => 4 };
+var recordSize = new Option<int>("--record-size") { Description = "Value bytes per record", DefaultValueFactory = _ => 1024 };
+var rate = new Option<int>("--rate") { Description = "Records/s over all producers (0 = as fast as possible)", DefaultValueFactory = _ => 0 };
+var acks = new Option<string>("--acks") { Description = "0, 1 or all", DefaultValueFactory = _ => "all" };
+var linger = new Option<int>("--linger-ms") { Description = "linger.ms", DefaultValueFactory = _ => 5 };
+var batchSize = new Option<int>("--batch-size") { Description = "batch.size in bytes", DefaultValueFactory = _ => 256 * 1024 };
+var flushPolicy = new Option<string?>("--flush-policy") { Description = "flush.policy of a created topic (group-commit or replicated)" };
+
+var produce = new Command("produce", "Produce records and report throughput and ack latency") { partitions, producers, recordSize, rate, acks, linger, batchSize, flushPolicy };
+produce.SetAction(async (parse, cancellation) =>
+{
+    await using OrleansStreamConnection connection = await OrleansStreamConnection.ConnectAsync(parse.GetValue(cluster), parse.GetValue(clusterId), cancellation);
+    var settings = new ProduceLoad.Settings(
+        parse.GetValue(topic)!, parse.GetValue(partitions), parse.GetValue(producers), Math.Min(parse.GetValue(records), 20_000_000), parse.GetValue(recordSize),
+        parse.GetValue(rate), parse.GetValue(acks) switch { "0" => Acks.None, "1" => Acks.Leader, _ => Acks.All },
+        TimeSpan.FromMilliseconds(parse.GetValue(linger)), parse.GetValue(batchSize), parse.GetValue(flushPolicy), TimeSpan.FromSeconds(parse.GetValue(maxSeconds)));
+    return await ProduceLoad.RunAsync(connection.Client, settings, cancellation);
+});
+
+var consume = new Command("consume", "Consume a topic from the start and report throughput");
+consume.SetAction(async (parse, cancellation) =>
+{
+    await using OrleansStreamConnection connection = await OrleansStreamConnection.ConnectAsync(parse.GetValue(cluster), parse.GetValue(clusterId), cancellation);
+    return await ConsumeLoad.RunAsync(connection.Client, parse.GetValue(topic)!, Math.Min(parse.GetValue(records), 20_000_000), TimeSpan.FromSeconds(parse.GetValue(maxSeconds)), cancellation);
+});
+
+var root = new RootCommand("ostream-perf: end-to-end load for an Orleans.Stream cluster") { cluster, clusterId, topic, records, maxSeconds };
+root.Subcommands.Add(produce);
+root.Subcommands.Add(consume);
+return await root.Parse(args).InvokeAsync();
