@@ -64,7 +64,7 @@ public sealed class CliTests
 
         ProcessRun invalid = await Ostream(cluster, ["topic", "create", "bad name"]);
         Assert.NotEqual(0, invalid.ExitCode);
-        Assert.Equal(1, invalid.Stderr.Trim().Split('\n').Length);
+        Assert.Single(invalid.Stderr.Trim().Split('\n'));
         Assert.Contains("InvalidTopic", invalid.Stderr);
 
         ProcessRun unknown = await Ostream(cluster, ["produce", "missing"], "x\n");
