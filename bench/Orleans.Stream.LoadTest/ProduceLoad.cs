@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Orleans.Stream.Client;
 
 namespace Orleans.Stream.LoadTest;
@@ -23,6 +24,19 @@ internal static class ProduceLoad
         stop.CancelAfter(settings.MaxDuration);
 
         var options = new ProducerOptions { Acks = settings.Acks, Linger = settings.Linger, BatchSize = settings.BatchSize, BufferMemory = 256L << 20 };
+        // Warm-up, not measured: metadata, connections, JIT and the partition grains' activations.
+        await using (Producer warmUp = client.CreateProducer(options))
+        {
+            var warming = new List<Task<DeliveryResult>>();
+            for (int i = 0; i < 2000; i++)
+            {
+                warming.Add(warmUp.ProduceAsync(settings.Topic, BitConverter.GetBytes(-1 - i), payload).AsTask());
+            }
+
+            await Task.WhenAll(warming);
+        }
+
+        var warmedUp = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         long started = Stopwatch.GetTimestamp();
         int perProducer = settings.Records / settings.Producers;
         var tasks = new Task[settings.Producers];
@@ -32,7 +46,9 @@ internal static class ProduceLoad
             tasks[p] = Task.Run(async () =>
             {
                 await using Producer producer = client.CreateProducer(options);
-                using var outstanding = new SemaphoreSlim(MaxOutstandingPerProducer);
+                await producer.ProduceAsync(settings.Topic, BitConverter.GetBytes(-10_000 - producerIndex), payload); // its metadata, not measured
+                await warmedUp.Task;
+                int outstanding = 0;
                 double perProducerRate = settings.Rate / (double)settings.Producers;
                 for (int i = 0; i < perProducer && !stop.IsCancellationRequested; i++)
                 {
@@ -47,37 +63,51 @@ internal static class ProduceLoad
                         }
                     }
 
-                    await outstanding.WaitAsync(CancellationToken.None);
+                    while (Volatile.Read(ref outstanding) >= MaxOutstandingPerProducer)
+                    {
+                        await Task.Delay(1, CancellationToken.None);
+                    }
+
+                    Interlocked.Increment(ref outstanding);
                     long sent = Stopwatch.GetTimestamp();
                     byte[] key = BitConverter.GetBytes((producerIndex * perProducer) + i);
-                    _ = Track(producer.ProduceAsync(settings.Topic, key, payload), sent);
+                    ValueTaskAwaiter<DeliveryResult> awaiter = producer.ProduceAsync(settings.Topic, key, payload).GetAwaiter();
+                    if (awaiter.IsCompleted)
+                    {
+                        Done(awaiter, sent);
+                    }
+                    else
+                    {
+                        awaiter.UnsafeOnCompleted(() => Done(awaiter, sent));
+                    }
                 }
 
                 await producer.FlushAsync(CancellationToken.None);
-                for (int i = 0; i < MaxOutstandingPerProducer; i++)
+                while (Volatile.Read(ref outstanding) > 0)
                 {
-                    await outstanding.WaitAsync(CancellationToken.None);
+                    await Task.Delay(1, CancellationToken.None);
                 }
 
-                async Task Track(ValueTask<DeliveryResult> delivery, long sent)
+                void Done(ValueTaskAwaiter<DeliveryResult> completed, long sent)
                 {
                     try
                     {
-                        await delivery;
+                        completed.GetResult();
                         latencies.Record(sent);
                     }
                     catch (Exception)
                     {
                         Interlocked.Increment(ref failures);
                     }
-                    finally
-                    {
-                        outstanding.Release();
-                    }
+
+                    Interlocked.Decrement(ref outstanding);
                 }
             }, CancellationToken.None);
         }
 
+        await Task.Delay(200, CancellationToken.None); // producers connected and their metadata cached
+        started = Stopwatch.GetTimestamp();
+        warmedUp.SetResult();
         await Task.WhenAll(tasks);
         double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         int acked = latencies.Count;

@@ -21,7 +21,7 @@ internal sealed class PartitionAccumulator(TopicPartition topicPartition, IParti
     /// Adds a record to the open batch (sealing it first when the record would overflow it). <paramref name="sealedOne"/>
     /// says a batch became ready for sending, so the sender should wake.
     /// </summary>
-    public (ProducerBatch Batch, int Index) Append(
+    public (ProducerBatch Batch, ValueTask<DeliveryResult> Delivery) Append(
         long timestamp, ReadOnlyMemory<byte>? key, ReadOnlyMemory<byte>? value, ReadOnlySpan<RecordHeader> headers, int sizeEstimate, out bool sealedOne)
     {
         lock (_lock)
@@ -36,7 +36,7 @@ internal sealed class PartitionAccumulator(TopicPartition topicPartition, IParti
             }
 
             ProducerBatch batch = _open ??= new ProducerBatch(TopicPartition, Math.Min(batchSize, Math.Max(4096, sizeEstimate + 128)));
-            int index = batch.Append(timestamp, key, value, headers);
+            ValueTask<DeliveryResult> delivery = batch.Append(timestamp, key, value, headers);
             batch.ReservedBytes += sizeEstimate;
             if (batch.SizeInBytes >= batchSize)
             {
@@ -46,7 +46,7 @@ internal sealed class PartitionAccumulator(TopicPartition topicPartition, IParti
                 sealedOne = true;
             }
 
-            return (batch, index);
+            return (batch, delivery);
         }
     }
 

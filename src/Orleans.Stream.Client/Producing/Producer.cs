@@ -23,8 +23,9 @@ public sealed class Producer : IAsyncDisposable
     private readonly AsyncSignal _senderWake = new();
     private readonly AsyncSignal _spaceFreed = new();
     private readonly CancellationTokenSource _closing = new();
-    private readonly SemaphoreSlim _orderGate = new(1, 1);
-    private int _waitingCallers;
+    private readonly Queue<PendingRecord> _pending = new();
+    private int _pendingCount;
+    private bool _draining;
     private readonly Task _sender;
     private long _bufferedBytes;
     private int _inFlight;
@@ -43,7 +44,8 @@ public sealed class Producer : IAsyncDisposable
     /// <summary>
     /// Produces one record and completes when it is acknowledged (per <see cref="ProducerOptions.Acks"/>) with its
     /// partition and offset. The key, value and headers are copied before this returns its task, so the caller may
-    /// reuse them at once. Throws <see cref="OrleansStreamException"/> for an unknown topic, a bad partition, a record
+    /// reuse them at once. <paramref name="cancellationToken"/> abandons a record still waiting for metadata or buffer
+    /// space; a record already in a batch is delivered (or fails) with its batch. The returned task may be awaited once. Throws <see cref="OrleansStreamException"/> for an unknown topic, a bad partition, a record
     /// the broker refuses (e.g. RecordTooLarge), or a delivery that kept failing until the timeout.
     /// </summary>
     public ValueTask<DeliveryResult> ProduceAsync(
@@ -56,50 +58,149 @@ public sealed class Producer : IAsyncDisposable
         CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        if (Volatile.Read(ref _waitingCallers) == 0 &&
+        if (Volatile.Read(ref _pendingCount) == 0 &&
             _metadata.TryGetCached(topic) is { } cached &&
             Volatile.Read(ref _bufferedBytes) < _options.BufferMemory)
         {
-            return Enqueue(cached, key, value, headers, timestamp, partition, cancellationToken);
+            try
+            {
+                return Enqueue(cached, key, value, headers, timestamp, partition);
+            }
+            catch (OrleansStreamException error)
+            {
+                return ValueTask.FromException<DeliveryResult>(error);
+            }
         }
 
-        return ProduceAfterWaitingAsync(topic, key, value, headers, timestamp, partition, cancellationToken);
+        return EnqueuePending(topic, key, value, headers, timestamp, partition, cancellationToken);
     }
 
     /// <summary>
-    /// The path of a record that must wait (for metadata or buffer space). Waiting records pass a FIFO gate one at a
-    /// time, and while any is waiting every later record queues behind it, so records are enqueued in call order:
-    /// a caller's records for one key keep their order even when some of them had to wait.
+    /// The path of a record that must wait (for metadata or buffer space), and of every record after it while any
+    /// waits: it is copied into an ordered queue that one drainer empties as soon as it can, so records reach their
+    /// partitions in call order (per-key order holds) without the caller blocking, and the queue empties in bulk.
     /// </summary>
-    private async ValueTask<DeliveryResult> ProduceAfterWaitingAsync(
+    private ValueTask<DeliveryResult> EnqueuePending(
         string topic, ReadOnlyMemory<byte>? key, ReadOnlyMemory<byte>? value, RecordHeader[]? headers, long? timestamp, int? partition, CancellationToken cancellationToken)
     {
-        ValueTask<DeliveryResult> delivery;
-        Interlocked.Increment(ref _waitingCallers);
-        try
+        var record = new PendingRecord(topic, Copy(key), Copy(value), CopyHeaders(headers), timestamp ?? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), partition, cancellationToken);
+        bool startDrainer;
+        lock (_pending)
         {
-            await _orderGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
-            {
-                TopicDescription metadata = await _metadata.GetAsync(topic).AsTask().WaitAsync(_options.MaxBlock, cancellationToken).ConfigureAwait(false);
-                await WaitForBufferSpaceAsync(cancellationToken).ConfigureAwait(false);
-                delivery = Enqueue(metadata, key, value, headers, timestamp, partition, cancellationToken);
-            }
-            finally
-            {
-                _orderGate.Release();
-            }
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _waitingCallers);
+            _pending.Enqueue(record);
+            Interlocked.Increment(ref _pendingCount);
+            startDrainer = !_draining;
+            _draining = true;
         }
 
-        return await delivery.ConfigureAwait(false);
+        if (startDrainer)
+        {
+            _ = Task.Run(DrainPendingAsync, CancellationToken.None);
+        }
+
+        return new ValueTask<DeliveryResult>(record.Delivery.Task);
+    }
+
+    private async Task DrainPendingAsync()
+    {
+        while (true)
+        {
+            PendingRecord? record;
+            lock (_pending)
+            {
+                if (!_pending.TryPeek(out record))
+                {
+                    _draining = false;
+                    return;
+                }
+            }
+
+            try
+            {
+                record.Cancellation.ThrowIfCancellationRequested();
+                TopicDescription metadata = _metadata.TryGetCached(record.Topic)
+                    ?? await _metadata.GetAsync(record.Topic).AsTask().WaitAsync(_options.MaxBlock).ConfigureAwait(false);
+                if (Volatile.Read(ref _bufferedBytes) >= _options.BufferMemory)
+                {
+                    await WaitForBufferSpaceAsync(record.Cancellation).ConfigureAwait(false);
+                }
+
+                record.Complete(Enqueue(metadata, record.Key, record.Value, record.Headers, record.Timestamp, record.Partition));
+            }
+            catch (Exception error)
+            {
+                record.Delivery.TrySetException(error is TimeoutException
+                    ? new OrleansStreamException(ErrorCode.RequestTimedOut, $"No metadata for topic '{record.Topic}' within max.block.ms ({_options.MaxBlock}).", error)
+                    : error);
+            }
+
+            lock (_pending)
+            {
+                // Dequeued only after it reached its partition: a caller that sees no pending record may go direct.
+                _pending.Dequeue();
+                Interlocked.Decrement(ref _pendingCount);
+            }
+        }
+    }
+
+    private static ReadOnlyMemory<byte>? Copy(ReadOnlyMemory<byte>? bytes) => bytes is { } b ? b.ToArray() : null;
+
+    private static RecordHeader[]? CopyHeaders(RecordHeader[]? headers)
+    {
+        if (headers is null)
+        {
+            return null;
+        }
+
+        var copy = new RecordHeader[headers.Length];
+        for (int i = 0; i < headers.Length; i++)
+        {
+            copy[i] = headers[i] with { Value = Copy(headers[i].Value) };
+        }
+
+        return copy;
+    }
+
+    /// <summary>A record waiting in <see cref="_pending"/>, with its own copy of the caller's bytes.</summary>
+    private sealed record PendingRecord(
+        string Topic, ReadOnlyMemory<byte>? Key, ReadOnlyMemory<byte>? Value, RecordHeader[]? Headers, long Timestamp, int? Partition, CancellationToken Cancellation)
+    {
+        public TaskCompletionSource<DeliveryResult> Delivery { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Complete(ValueTask<DeliveryResult> delivery)
+        {
+            if (delivery.IsCompleted)
+            {
+                try
+                {
+                    Delivery.TrySetResult(delivery.Result);
+                }
+                catch (Exception error)
+                {
+                    Delivery.TrySetException(error);
+                }
+
+                return;
+            }
+
+            _ = Forward(delivery);
+        }
+
+        private async Task Forward(ValueTask<DeliveryResult> delivery)
+        {
+            try
+            {
+                Delivery.TrySetResult(await delivery.ConfigureAwait(false));
+            }
+            catch (Exception error)
+            {
+                Delivery.TrySetException(error);
+            }
+        }
     }
 
     private ValueTask<DeliveryResult> Enqueue(
-        TopicDescription topic, ReadOnlyMemory<byte>? key, ReadOnlyMemory<byte>? value, RecordHeader[]? headers, long? timestamp, int? explicitPartition, CancellationToken cancellationToken)
+        TopicDescription topic, ReadOnlyMemory<byte>? key, ReadOnlyMemory<byte>? value, RecordHeader[]? headers, long? timestamp, int? explicitPartition)
     {
         int partitions = topic.Partitions.Length;
         int partition;
@@ -138,21 +239,14 @@ public sealed class Producer : IAsyncDisposable
         PartitionAccumulator accumulator = _accumulators.GetOrAdd(topicPartition, static (tp, state) => state.Producer.CreateAccumulator(tp, state.Limit),
             (Producer: this, Limit: Math.Min(_options.BatchSize, maxMessageBytes)));
         Interlocked.Add(ref _bufferedBytes, estimate);
-        (ProducerBatch batch, int index) = accumulator.Append(time, key, value, headers, estimate, out bool sealedOne);
-        if (sealedOne || index == 0)
+        (ProducerBatch batch, ValueTask<DeliveryResult> delivery) = accumulator.Append(time, key, value, headers, estimate, out bool sealedOne);
+        if (sealedOne || batch.RecordCount == 1)
         {
             _senderWake.Set();
         }
 
         sticky?.Track(batch);
-        return AwaitDelivery(batch, index, time, cancellationToken);
-    }
-
-    private static async ValueTask<DeliveryResult> AwaitDelivery(ProducerBatch batch, int index, long timestamp, CancellationToken cancellationToken)
-    {
-        long baseOffset = await batch.Completion.WaitAsync(cancellationToken).ConfigureAwait(false);
-        TopicPartition tp = batch.TopicPartition;
-        return new DeliveryResult(tp.Topic, tp.Partition, baseOffset < 0 ? -1 : baseOffset + index, timestamp);
+        return delivery;
     }
 
     /// <summary>Sends every buffered record now, without waiting for <c>linger.ms</c>, and waits until all are acknowledged or failed.</summary>
@@ -162,7 +256,7 @@ public sealed class Producer : IAsyncDisposable
         try
         {
             _senderWake.Set();
-            while (Volatile.Read(ref _waitingCallers) > 0 || !AllEmpty())
+            while (Volatile.Read(ref _pendingCount) > 0 || !AllEmpty())
             {
                 await _spaceFreed.WaitAsync(TimeSpan.FromMilliseconds(50), cancellationToken).ConfigureAwait(false);
                 cancellationToken.ThrowIfCancellationRequested();
@@ -364,10 +458,6 @@ public sealed class Producer : IAsyncDisposable
         _senderWake.Set();
         await _sender.ConfigureAwait(false);
         _closing.Dispose();
-        if (Volatile.Read(ref _waitingCallers) == 0)
-        {
-            _orderGate.Dispose();
-        }
     }
 
     /// <summary>KIP-480: keyless records stick to one partition until its batch is sealed, then move to another.</summary>

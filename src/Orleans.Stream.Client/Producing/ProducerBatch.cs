@@ -9,8 +9,9 @@ namespace Orleans.Stream.Client.Producing;
 internal sealed class ProducerBatch(TopicPartition topicPartition, int initialCapacity) : IDisposable
 {
     private readonly RecordBatchBuilder _builder = new(initialCapacity);
-    private readonly TaskCompletionSource<long> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<RecordDelivery> _deliveries = [];
     private Memory<byte> _built;
+    private int _finished;
 
     public TopicPartition TopicPartition { get; } = topicPartition;
 
@@ -26,15 +27,13 @@ internal sealed class ProducerBatch(TopicPartition topicPartition, int initialCa
     /// <summary>Set once the batch takes no more records.</summary>
     public bool IsSealed { get; private set; }
 
-    /// <summary>Completes with the base offset the broker gave the batch (-1 with <c>acks=0</c>).</summary>
-    public Task<long> Completion => _completion.Task;
-
-    /// <summary>Appends a record; returns its index in the batch. Only while not sealed, under the accumulator's lock.</summary>
-    public int Append(long timestamp, ReadOnlyMemory<byte>? key, ReadOnlyMemory<byte>? value, ReadOnlySpan<RecordHeader> headers)
+    /// <summary>Appends a record; returns what its caller awaits. Only while not sealed, under the accumulator's lock.</summary>
+    public ValueTask<DeliveryResult> Append(long timestamp, ReadOnlyMemory<byte>? key, ReadOnlyMemory<byte>? value, ReadOnlySpan<RecordHeader> headers)
     {
-        int index = _builder.RecordCount;
         _builder.Append(timestamp, key, value, headers);
-        return index;
+        var delivery = RecordDelivery.Rent(timestamp);
+        _deliveries.Add(delivery);
+        return delivery.Task;
     }
 
     /// <summary>Seals the batch and returns its bytes (header and CRC written); they stay valid until <see cref="Dispose"/>.</summary>
@@ -51,9 +50,33 @@ internal sealed class ProducerBatch(TopicPartition topicPartition, int initialCa
 
     public Memory<byte> Bytes => IsSealed ? _built : throw new InvalidOperationException("The batch is not sealed.");
 
-    public void Complete(long baseOffset) => _completion.TrySetResult(baseOffset);
+    /// <summary>Completes every record's delivery: record i got offset <paramref name="baseOffset"/> + i (-1 for all with <c>acks=0</c>).</summary>
+    public void Complete(long baseOffset)
+    {
+        if (Interlocked.Exchange(ref _finished, 1) != 0)
+        {
+            return;
+        }
 
-    public void Fail(Exception error) => _completion.TrySetException(error);
+        for (int i = 0; i < _deliveries.Count; i++)
+        {
+            RecordDelivery delivery = _deliveries[i];
+            delivery.Complete(new DeliveryResult(TopicPartition.Topic, TopicPartition.Partition, baseOffset < 0 ? -1 : baseOffset + i, delivery.Timestamp));
+        }
+    }
+
+    public void Fail(Exception error)
+    {
+        if (Interlocked.Exchange(ref _finished, 1) != 0)
+        {
+            return;
+        }
+
+        foreach (RecordDelivery delivery in _deliveries)
+        {
+            delivery.Fail(error);
+        }
+    }
 
     public void Dispose() => _builder.Dispose();
 }
