@@ -34,11 +34,12 @@ produce.SetAction(async (parse, cancellation) =>
     return await ProduceLoad.RunAsync(connection.Client, settings, cancellation);
 });
 
-var consume = new Command("consume", "Consume a topic from the start and report throughput");
+var fetchBytes = new Option<int>("--fetch-bytes") { Description = "max.partition.fetch.bytes", DefaultValueFactory = _ => 1024 * 1024 };
+var consume = new Command("consume", "Consume a topic from the start and report throughput") { fetchBytes };
 consume.SetAction(async (parse, cancellation) =>
 {
     await using OrleansStreamConnection connection = await OrleansStreamConnection.ConnectAsync(parse.GetValue(cluster), parse.GetValue(clusterId), cancellation);
-    return await ConsumeLoad.RunAsync(connection.Client, parse.GetValue(topic)!, Math.Min(parse.GetValue(records), 20_000_000), TimeSpan.FromSeconds(parse.GetValue(maxSeconds)), cancellation);
+    return await ConsumeLoad.RunAsync(connection.Client, parse.GetValue(topic)!, Math.Min(parse.GetValue(records), 20_000_000), parse.GetValue(fetchBytes), TimeSpan.FromSeconds(parse.GetValue(maxSeconds)), cancellation);
 });
 
 var root = new RootCommand("ostream-perf: end-to-end load for an Orleans.Stream cluster") { cluster, clusterId, topic, records, maxSeconds };

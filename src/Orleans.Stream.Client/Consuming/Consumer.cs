@@ -101,18 +101,8 @@ public sealed class Consumer : IAsyncDisposable
     {
         while (true)
         {
-            FetchedChunk chunk = await _chunks.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            if (!IsCurrent(chunk))
-            {
-                continue;
-            }
-
-            if (chunk.Error is { } error)
-            {
-                throw error;
-            }
-
-            foreach (ConsumeResult record in chunk.Records)
+            FetchedChunk chunk = await NextChunkAsync(cancellationToken).ConfigureAwait(false);
+            foreach (ConsumeResult record in FetchedChunk.Decode(chunk.TopicPartition, chunk.Batches, chunk.FromOffset))
             {
                 if (!IsCurrent(chunk))
                 {
@@ -122,6 +112,38 @@ public sealed class Consumer : IAsyncDisposable
                 _positions[chunk.TopicPartition] = record.Offset + 1;
                 yield return record;
             }
+        }
+    }
+
+    /// <summary>
+    /// The same records as <see cref="ConsumeAsync"/>, a fetch at a time, without copying or allocating per record:
+    /// for consumers that process records in place. The partition's position moves past a chunk once the next one
+    /// is requested.
+    /// </summary>
+    public async IAsyncEnumerable<FetchedRecords> ConsumeBatchesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            FetchedChunk chunk = await NextChunkAsync(cancellationToken).ConfigureAwait(false);
+            yield return chunk.ToRecords();
+            if (IsCurrent(chunk))
+            {
+                _positions[chunk.TopicPartition] = chunk.NextOffset;
+            }
+        }
+    }
+
+    private async ValueTask<FetchedChunk> NextChunkAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            FetchedChunk chunk = await _chunks.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            if (!IsCurrent(chunk))
+            {
+                continue;
+            }
+
+            return chunk.Error is { } error ? throw error : chunk;
         }
     }
 
@@ -226,10 +248,9 @@ public sealed class Consumer : IAsyncDisposable
                     {
                         case ErrorCode.None:
                             failures = 0;
-                            List<ConsumeResult> records = FetchedChunk.Decode(topicPartition, response.Batches, offset, out long next);
-                            if (records.Count > 0)
+                            if (FetchedChunk.Scan(topicPartition, response.Batches.Span, offset, out long next))
                             {
-                                await consumer._chunks.Writer.WriteAsync(new FetchedChunk(topicPartition, Generation, records, null), stop).ConfigureAwait(false);
+                                await consumer._chunks.Writer.WriteAsync(new FetchedChunk(topicPartition, Generation, response.Batches, offset, next, null), stop).ConfigureAwait(false);
                             }
 
                             offset = next;
@@ -251,7 +272,7 @@ public sealed class Consumer : IAsyncDisposable
             catch (Exception error)
             {
                 OrleansStreamException failure = Transient.ToStreamException(error, $"Fetch from {topicPartition}");
-                consumer._chunks.Writer.TryWrite(new FetchedChunk(topicPartition, Generation, [], failure));
+                consumer._chunks.Writer.TryWrite(new FetchedChunk(topicPartition, Generation, Memory<byte>.Empty, offset, offset, failure));
             }
         }
 

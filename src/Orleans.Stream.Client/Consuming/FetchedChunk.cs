@@ -4,20 +4,21 @@ using Orleans.Stream.Storage;
 
 namespace Orleans.Stream.Client.Consuming;
 
-/// <summary>Records from one fetch of one partition, or the error that stopped its fetcher.</summary>
-internal sealed record FetchedChunk(TopicPartition TopicPartition, int Generation, List<ConsumeResult> Records, Exception? Error)
+/// <summary>The batches from one fetch of one partition (records from <c>FromOffset</c> on), or the error that stopped its fetcher.</summary>
+internal sealed record FetchedChunk(TopicPartition TopicPartition, int Generation, Memory<byte> Batches, long FromOffset, long NextOffset, Exception? Error)
 {
+    public FetchedRecords ToRecords() => new(TopicPartition, Batches, FromOffset, NextOffset);
+
     /// <summary>
-    /// The records at or after <paramref name="fromOffset"/> in whole fetched batches (a fetch starts at the batch
-    /// holding the offset, so earlier records are skipped), and the offset to fetch next. Control batches
-    /// (transaction markers) carry no application records and are skipped.
+    /// Where the next fetch starts after these batches, and whether they hold any record at or after
+    /// <paramref name="fromOffset"/>: a walk over batch headers only. Throws for compressed batches, which this client
+    /// cannot read yet.
     /// </summary>
-    public static List<ConsumeResult> Decode(TopicPartition topicPartition, Memory<byte> batches, long fromOffset, out long nextOffset)
+    public static bool Scan(TopicPartition topicPartition, ReadOnlySpan<byte> batches, long fromOffset, out long nextOffset)
     {
-        var records = new List<ConsumeResult>();
         nextOffset = fromOffset;
-        ReadOnlySpan<byte> all = batches.Span;
-        foreach (RecordBatch batch in new RecordBatchEnumerator(all))
+        bool any = false;
+        foreach (RecordBatch batch in new RecordBatchEnumerator(batches))
         {
             RecordBatchHeader header = batch.Header;
             if (header.LastOffset < fromOffset)
@@ -35,6 +36,34 @@ internal sealed record FetchedChunk(TopicPartition TopicPartition, int Generatio
             {
                 throw new OrleansStreamException(ErrorCode.CorruptMessage,
                     $"{topicPartition}: the batch at offset {header.BaseOffset} is {header.Compression}-compressed, which this client cannot read yet.");
+            }
+
+            any = true;
+        }
+
+        return any;
+    }
+
+    /// <summary>
+    /// The records at or after <paramref name="fromOffset"/> in whole fetched batches (a fetch starts at the batch
+    /// holding the offset, so earlier records are skipped), and the offset to fetch next. Control batches
+    /// (transaction markers) carry no application records and are skipped.
+    /// </summary>
+    public static List<ConsumeResult> Decode(TopicPartition topicPartition, Memory<byte> batches, long fromOffset)
+    {
+        var records = new List<ConsumeResult>();
+        ReadOnlySpan<byte> all = batches.Span;
+        foreach (RecordBatch batch in new RecordBatchEnumerator(all))
+        {
+            RecordBatchHeader header = batch.Header;
+            if (header.LastOffset < fromOffset)
+            {
+                continue;
+            }
+
+            if (header.IsControl)
+            {
+                continue;
             }
 
             foreach (Record record in batch.Records)

@@ -6,7 +6,8 @@ namespace Orleans.Stream.Client.Producing;
 /// <summary>
 /// What one <c>ProduceAsync</c> call awaits: pooled and completed through <see cref="IValueTaskSource{TResult}"/>,
 /// so producing a record allocates no task, state machine or closure. Its batch completes every record's delivery
-/// at once; continuations run on the thread pool, never on the loop that completes the batch.
+/// at once. Continuations run inline on the thread that completes the batch, as Kafka runs send callbacks on its
+/// I/O thread: cheap for the common case, so code awaiting a delivery should hand heavy work elsewhere.
 /// </summary>
 internal sealed class RecordDelivery : IValueTaskSource<DeliveryResult>
 {

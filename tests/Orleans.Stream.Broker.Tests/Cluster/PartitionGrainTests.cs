@@ -58,4 +58,33 @@ public sealed class PartitionGrainTests(SharedCluster shared) : IClassFixture<Sh
         Assert.Equal(1, woken.HighWatermark);
         Assert.False(woken.Batches.IsEmpty);
     }
+
+    [Fact]
+    public async Task Batch_consumption_walks_the_fetched_bytes_in_place_from_the_asked_offset()
+    {
+        await Client.Admin.CreateTopicAsync("in-place", partitions: 1);
+        await using Producer producer = Client.CreateProducer();
+        var sent = Enumerable.Range(0, 500).Select(i => producer.ProduceAsync("in-place", Encoding.UTF8.GetBytes($"k{i}"), Encoding.UTF8.GetBytes($"value-{i}")).AsTask()).ToList();
+        await Task.WhenAll(sent);
+
+        await using Consumer consumer = Client.CreateConsumer();
+        consumer.Assign([new TopicPartitionOffset("in-place", 0, 123)]);
+        var seen = new List<(long Offset, string Key, string Value)>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await foreach (FetchedRecords fetched in consumer.ConsumeBatchesAsync(timeout.Token))
+        {
+            foreach (Storage.Record record in fetched)
+            {
+                seen.Add((record.Offset, Encoding.UTF8.GetString(record.Key), Encoding.UTF8.GetString(record.Value)));
+            }
+
+            Assert.Equal(seen[^1].Offset + 1, fetched.NextOffset);
+            if (seen.Count == 500 - 123)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal(Enumerable.Range(123, 500 - 123).Select(i => ((long)i, $"k{i}", $"value-{i}")), seen);
+    }
 }
