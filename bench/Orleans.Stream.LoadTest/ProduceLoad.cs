@@ -30,7 +30,7 @@ internal static class ProduceLoad
             var warming = new List<Task<DeliveryResult>>();
             for (int i = 0; i < 2000; i++)
             {
-                warming.Add(warmUp.ProduceAsync(settings.Topic, BitConverter.GetBytes(-1 - i), payload).AsTask());
+                warming.Add(warmUp.ProduceAsync(settings.Topic, BitConverter.GetBytes(-1 - i), payload, cancellationToken: CancellationToken.None).AsTask());
             }
 
             await Task.WhenAll(warming);
@@ -71,7 +71,9 @@ internal static class ProduceLoad
                     Interlocked.Increment(ref outstanding);
                     long sent = Stopwatch.GetTimestamp();
                     byte[] key = BitConverter.GetBytes((producerIndex * perProducer) + i);
+#pragma warning disable CA2012 // consumed exactly once, through its awaiter
                     ValueTaskAwaiter<DeliveryResult> awaiter = producer.ProduceAsync(settings.Topic, key, payload).GetAwaiter();
+#pragma warning restore CA2012
                     if (awaiter.IsCompleted)
                     {
                         Done(awaiter, sent);
