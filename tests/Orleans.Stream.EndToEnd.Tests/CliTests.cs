@@ -1,7 +1,7 @@
 using System.Text;
 using Orleans.Stream.Broker.Tests.Support;
 
-namespace Orleans.Stream.Cli.Tests;
+namespace Orleans.Stream.EndToEnd.Tests;
 
 /// <summary>The <c>ostream</c> CLI as a process against three broker processes.</summary>
 public sealed class CliTests

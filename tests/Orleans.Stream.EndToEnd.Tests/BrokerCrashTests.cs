@@ -1,0 +1,71 @@
+using System.Text;
+using Orleans.Stream.Broker.Tests.Support;
+using Orleans.Stream.Client;
+
+namespace Orleans.Stream.EndToEnd.Tests;
+
+/// <summary>Broker processes killed with SIGKILL while producers write to them.</summary>
+public sealed class BrokerCrashTests
+{
+    [Fact]
+    public async Task Every_record_acknowledged_before_a_broker_process_is_killed_hard_is_there_after_it_restarts()
+    {
+        using var data = new TempDirectory();
+        await using BrokerProcesses cluster = await BrokerProcesses.StartAsync(data.Path);
+        await using OrleansStreamConnection connection = await OrleansStreamConnection.ConnectAsync(cluster.Gateways, cluster.ClusterId);
+        OrleansStreamClient client = connection.Client;
+        await client.Admin.CreateTopicAsync("durable", partitions: 3); // flush.policy=group-commit: acked means fsynced
+
+        int victim = (await client.Admin.DescribeTopicAsync("durable")).Partitions[0].Leader;
+        var acknowledged = new List<(DeliveryResult Result, string Value)>();
+        var unacknowledged = 0;
+        await using (Producer producer = client.CreateProducer(new ProducerOptions { DeliveryTimeout = TimeSpan.FromSeconds(90) }))
+        {
+            var inFlight = new List<(Task<DeliveryResult> Task, string Value)>();
+            for (int i = 0; i < 3000; i++)
+            {
+                string value = $"record-{i}";
+                inFlight.Add((producer.ProduceAsync("durable", null, Encoding.UTF8.GetBytes(value), partition: i % 3).AsTask(), value));
+                if (i == 1500)
+                {
+                    await Task.Delay(200); // let some of the first half be acknowledged, then pull the plug mid-stream
+                    await cluster.KillAsync(victim);
+                    cluster.Start(victim);
+                }
+            }
+
+            foreach ((Task<DeliveryResult> task, string value) in inFlight)
+            {
+                try
+                {
+                    acknowledged.Add((await task, value));
+                }
+                catch (OrleansStreamException)
+                {
+                    unacknowledged++;
+                }
+            }
+        }
+
+        Assert.True(acknowledged.Count > 2000, $"only {acknowledged.Count} acknowledged, {unacknowledged} failed");
+
+        // Read everything back: every acknowledged record sits at the offset its acknowledgement named, with its bytes.
+        var found = new Dictionary<(int, long), string>();
+        await using Consumer consumer = client.CreateConsumer();
+        consumer.Assign(Enumerable.Range(0, 3).Select(p => new TopicPartitionOffset("durable", p, 0)));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        await foreach (ConsumeResult record in consumer.ConsumeAsync(timeout.Token))
+        {
+            found[(record.Partition, record.Offset)] = Encoding.UTF8.GetString(record.Value!.Value.Span);
+            if (acknowledged.All(a => found.ContainsKey((a.Result.Partition, a.Result.Offset))))
+            {
+                break;
+            }
+        }
+
+        foreach ((DeliveryResult result, string value) in acknowledged)
+        {
+            Assert.Equal(value, found[(result.Partition, result.Offset)]);
+        }
+    }
+}
