@@ -236,6 +236,7 @@ internal sealed partial class LogManager : IAsyncDisposable
     private PartitionLogOptions LogOptions() => new()
     {
         Time = _time,
+        CheckpointInterval = _options.RecoveryCheckpointInterval,
         Logger = _loggerFactory.CreateLogger<PartitionLog>(),
     };
 
