@@ -21,7 +21,8 @@ IDistributedApplicationBuilder builder = DistributedApplication.CreateBuilder(ar
 
 // AppHostDirectory is AppHost/; the repository root is its parent.
 string repoRoot = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, ".."));
-string dataRoot = Path.Combine(repoRoot, ".data");
+// `--DataRoot DIR` (or DataRoot in configuration) moves all state elsewhere, e.g. for tests.
+string dataRoot = Path.GetFullPath(builder.Configuration["DataRoot"] ?? Path.Combine(repoRoot, ".data"));
 string azuriteScript = Path.Combine(repoRoot, "node_modules", "azurite", "dist", "src", "azurite.js");
 if (!File.Exists(azuriteScript))
 {
