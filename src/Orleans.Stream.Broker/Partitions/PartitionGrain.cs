@@ -51,6 +51,18 @@ internal sealed partial class PartitionGrain(
 
     public async Task<ProduceResponse> Produce(ProduceRequest request)
     {
+        try
+        {
+            return await AppendAsync(request);
+        }
+        finally
+        {
+            request.Batches.Release();
+        }
+    }
+
+    private async Task<ProduceResponse> AppendAsync(ProduceRequest request)
+    {
         if (Unavailable() is { } error)
         {
             return ProduceResponse.Failed(error.Code, error.Message);
@@ -58,7 +70,7 @@ internal sealed partial class PartitionGrain(
 
         try
         {
-            AppendResult appended = await _local.Log.AppendAsync(request.Batches, _leaderEpoch);
+            AppendResult appended = await _local.Log.AppendAsync(request.Batches.Memory, _leaderEpoch);
             return new ProduceResponse(ErrorCode.None, appended.FirstOffset, appended.LastOffset, appended.LogStartOffset, null);
         }
         catch (LogException failure)

@@ -363,7 +363,7 @@ public sealed class Producer : IAsyncDisposable
 
     private async Task DeliverAsync(PartitionAccumulator accumulator, ProducerBatch batch)
     {
-        var request = new ProduceRequest(batch.Bytes, _options.Acks);
+        var request = new ProduceRequest(new BatchPayload(batch.Bytes), _options.Acks);
         long started = Environment.TickCount64;
         for (int attempt = 1; ; attempt++)
         {
