@@ -77,7 +77,7 @@ internal sealed record FetchedChunk(TopicPartition TopicPartition, int Generatio
                 int h = 0;
                 foreach (RecordHeaderView view in record.Headers)
                 {
-                    headers[h++] = new RecordHeader(view.GetKey(), view.IsValueNull ? null : Slice(batches, all, view.Value));
+                    headers[h++] = new RecordHeader(view.GetKey(), SliceOrNull(batches, all, view.Value, view.IsValueNull));
                 }
 
                 records.Add(new ConsumeResult(
@@ -85,8 +85,8 @@ internal sealed record FetchedChunk(TopicPartition TopicPartition, int Generatio
                     topicPartition.Partition,
                     record.Offset,
                     record.Timestamp,
-                    record.IsKeyNull ? null : Slice(batches, all, record.Key),
-                    record.IsValueNull ? null : Slice(batches, all, record.Value),
+                    SliceOrNull(batches, all, record.Key, record.IsKeyNull),
+                    SliceOrNull(batches, all, record.Value, record.IsValueNull),
                     headers));
             }
         }
@@ -94,9 +94,17 @@ internal sealed record FetchedChunk(TopicPartition TopicPartition, int Generatio
         return records;
     }
 
-    /// <summary>The part of <paramref name="owner"/> that <paramref name="part"/> (a span into it) covers, without copying.</summary>
-    private static ReadOnlyMemory<byte> Slice(Memory<byte> owner, ReadOnlySpan<byte> ownerSpan, ReadOnlySpan<byte> part)
+    /// <summary>
+    /// The part of <paramref name="owner"/> that <paramref name="part"/> (a span into it) covers, without copying; null
+    /// for a null field. (Not written as <c>isNull ? null : slice</c>: C# would turn that null into an empty memory.)
+    /// </summary>
+    private static ReadOnlyMemory<byte>? SliceOrNull(Memory<byte> owner, ReadOnlySpan<byte> ownerSpan, ReadOnlySpan<byte> part, bool isNull)
     {
+        if (isNull)
+        {
+            return null;
+        }
+
         if (part.IsEmpty)
         {
             return ReadOnlyMemory<byte>.Empty;

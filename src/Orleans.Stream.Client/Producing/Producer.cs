@@ -45,8 +45,9 @@ public sealed class Producer : IAsyncDisposable
     /// Produces one record and completes when it is acknowledged (per <see cref="ProducerOptions.Acks"/>) with its
     /// partition and offset. The key, value and headers are copied before this returns its task, so the caller may
     /// reuse them at once. <paramref name="cancellationToken"/> abandons a record still waiting for metadata or buffer
-    /// space; a record already in a batch is delivered (or fails) with its batch. The returned task may be awaited once. Throws <see cref="OrleansStreamException"/> for an unknown topic, a bad partition, a record
-    /// the broker refuses (e.g. RecordTooLarge), or a delivery that kept failing until the timeout.
+    /// space; a record already in a batch is delivered (or fails) with its batch. The returned task may be awaited once.
+    /// Fails with <see cref="OrleansStreamException"/> for an unknown topic, a bad partition, a record the broker
+    /// refuses (e.g. RecordTooLarge), or a delivery that kept failing until the timeout.
     /// </summary>
     public ValueTask<DeliveryResult> ProduceAsync(
         string topic,
@@ -143,7 +144,8 @@ public sealed class Producer : IAsyncDisposable
         }
     }
 
-    private static ReadOnlyMemory<byte>? Copy(ReadOnlyMemory<byte>? bytes) => bytes is { } b ? b.ToArray() : null;
+    // Typed on purpose: a null byte[] would convert to an empty, non-null ReadOnlyMemory and lose "null key".
+    private static ReadOnlyMemory<byte>? Copy(ReadOnlyMemory<byte>? bytes) => bytes is { } b ? new ReadOnlyMemory<byte>(b.ToArray()) : (ReadOnlyMemory<byte>?)null;
 
     private static RecordHeader[]? CopyHeaders(RecordHeader[]? headers)
     {
@@ -204,7 +206,6 @@ public sealed class Producer : IAsyncDisposable
     {
         int partitions = topic.Partitions.Length;
         int partition;
-        StickyPartition? sticky = null;
         if (explicitPartition is { } chosen)
         {
             if (chosen < 0 || chosen >= partitions)
@@ -220,8 +221,8 @@ public sealed class Producer : IAsyncDisposable
         }
         else
         {
-            sticky = _sticky.GetOrAdd(topic.Name, static _ => new StickyPartition());
-            partition = sticky.Current(partitions);
+            StickyPartition sticky = _sticky.GetOrAdd(topic.Name, static _ => new StickyPartition());
+            partition = sticky.Next(partitions, RecordBatchBuilder.SizeOfSingleRecordBatch(key, value, headers), Math.Min(_options.BatchSize, MaxMessageBytes(topic)));
         }
 
         long time = timestamp ?? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
@@ -245,7 +246,6 @@ public sealed class Producer : IAsyncDisposable
             _senderWake.Set();
         }
 
-        sticky?.Track(batch);
         return delivery;
     }
 
@@ -460,28 +460,32 @@ public sealed class Producer : IAsyncDisposable
         _closing.Dispose();
     }
 
-    /// <summary>KIP-480: keyless records stick to one partition until its batch is sealed, then move to another.</summary>
+    /// <summary>
+    /// Keyless records stick to one partition until about <c>batch.size</c> bytes went there, then move to another
+    /// (KIP-480's sticky partitioner with KIP-794's switch rule): full batches, and an even spread over time.
+    /// </summary>
     private sealed class StickyPartition
     {
+        private readonly Lock _lock = new();
         private int _partition = -1;
-        private ProducerBatch? _batch;
+        private long _bytes;
 
-        public int Current(int partitions)
+        public int Next(int partitions, int recordBytes, int switchAfterBytes)
         {
-            int current = Volatile.Read(ref _partition);
-            if (current < 0 || current >= partitions || Volatile.Read(ref _batch) is { IsSealed: true })
+            lock (_lock)
             {
-                int next = partitions == 1 ? 0 : Random.Shared.Next(partitions - 1);
-                next = current >= 0 && next >= current ? next + 1 : next;
-                next = Math.Min(next, partitions - 1);
-                Volatile.Write(ref _batch, null);
-                Volatile.Write(ref _partition, next);
-                return next;
+                if (_partition < 0 || _partition >= partitions || _bytes >= switchAfterBytes)
+                {
+                    // Any partition but the one just filled, when there is a choice.
+                    _partition = _partition < 0 || _partition >= partitions || partitions == 1
+                        ? Random.Shared.Next(partitions)
+                        : (_partition + 1 + Random.Shared.Next(partitions - 1)) % partitions;
+                    _bytes = 0;
+                }
+
+                _bytes += recordBytes;
+                return _partition;
             }
-
-            return current;
         }
-
-        public void Track(ProducerBatch batch) => Volatile.Write(ref _batch, batch);
     }
 }

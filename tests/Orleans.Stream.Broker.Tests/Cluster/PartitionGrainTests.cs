@@ -87,4 +87,77 @@ public sealed class PartitionGrainTests(SharedCluster shared) : IClassFixture<Sh
 
         Assert.Equal(Enumerable.Range(123, 500 - 123).Select(i => ((long)i, $"k{i}", $"value-{i}")), seen);
     }
+
+    [Fact]
+    public async Task Keyless_records_stick_to_a_partition_per_batch_and_spread_over_all_of_them()
+    {
+        await Client.Admin.CreateTopicAsync("keyless", partitions: 3);
+        await using Producer producer = Client.CreateProducer(new ProducerOptions { BatchSize = 4096 });
+        DeliveryResult[] results = await Task.WhenAll(Enumerable.Range(0, 600).Select(i => producer.ProduceAsync("keyless", null, new byte[100]).AsTask()));
+        int[] perPartition = [.. Enumerable.Range(0, 3).Select(p => results.Count(r => r.Partition == p))];
+        Assert.All(perPartition, count => Assert.InRange(count, 30, 570));
+
+        // Sticky: consecutive records mostly share a partition (a switch only when a batch fills).
+        int switches = results.Zip(results.Skip(1), (a, b) => a.Partition != b.Partition ? 1 : 0).Sum();
+        Assert.InRange(switches, 2, 600 / 20);
+
+        // The first records waited for metadata (the producer's pending path): their null keys stay null.
+        await using Consumer consumer = Client.CreateConsumer();
+        consumer.Assign([new TopicPartitionOffset("keyless", results[0].Partition, results[0].Offset)]);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await foreach (FetchedRecords fetched in consumer.ConsumeBatchesAsync(timeout.Token))
+        {
+            foreach (Storage.Record raw in fetched)
+            {
+                Assert.True(raw.IsKeyNull);
+                break;
+            }
+
+            break;
+        }
+
+        await using Consumer consumer2 = Client.CreateConsumer();
+        consumer2.Assign([new TopicPartitionOffset("keyless", results[0].Partition, results[0].Offset)]);
+        await foreach (ConsumeResult record in consumer2.ConsumeAsync(timeout.Token))
+        {
+            Assert.Null(record.Key);
+            Assert.Equal(100, record.Value!.Value.Length);
+            break;
+        }
+    }
+
+    [Fact]
+    public async Task Null_and_empty_keys_values_and_header_values_stay_distinct_end_to_end()
+    {
+        await Client.Admin.CreateTopicAsync("nulls", partitions: 1);
+        await using Producer producer = Client.CreateProducer();
+        Storage.RecordHeader[] headers = [new("none", null), new("empty", ReadOnlyMemory<byte>.Empty), new("some", "x"u8.ToArray())];
+        await producer.ProduceAsync("nulls", null, ReadOnlyMemory<byte>.Empty, headers, partition: 0);        // waits for metadata
+        await producer.ProduceAsync("nulls", ReadOnlyMemory<byte>.Empty, null, headers, partition: 0);        // fast path
+
+        await using Consumer consumer = Client.CreateConsumer();
+        consumer.Assign([new TopicPartitionOffset("nulls", 0, 0)]);
+        var records = new List<ConsumeResult>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await foreach (ConsumeResult record in consumer.ConsumeAsync(timeout.Token))
+        {
+            records.Add(record);
+            if (records.Count == 2)
+            {
+                break;
+            }
+        }
+
+        Assert.Null(records[0].Key);
+        Assert.True(records[0].Value is { Length: 0 });
+        Assert.True(records[1].Key is { Length: 0 });
+        Assert.Null(records[1].Value);
+        foreach (ConsumeResult record in records)
+        {
+            Assert.Equal(["none", "empty", "some"], record.Headers.Select(h => h.Key));
+            Assert.Null(record.Headers[0].Value);
+            Assert.True(record.Headers[1].Value is { Length: 0 });
+            Assert.Equal("x"u8.ToArray(), record.Headers[2].Value!.Value.ToArray());
+        }
+    }
 }
