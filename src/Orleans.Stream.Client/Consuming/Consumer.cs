@@ -19,7 +19,6 @@ public sealed class Consumer : IAsyncDisposable
     private readonly Lock _lock = new();
     private readonly Dictionary<TopicPartition, Fetcher> _fetchers = [];
     private readonly ConcurrentDictionary<TopicPartition, long> _positions = new();
-    private int _generation;
     private bool _disposed;
 
     internal Consumer(IGrainFactory grains, ConsumerOptions options)
@@ -102,9 +101,9 @@ public sealed class Consumer : IAsyncDisposable
         while (true)
         {
             FetchedChunk chunk = await NextChunkAsync(cancellationToken).ConfigureAwait(false);
-            foreach (ConsumeResult record in FetchedChunk.Decode(chunk.TopicPartition, chunk.Batches, chunk.FromOffset))
+            foreach (ConsumeResult record in chunk.ToConsumeResults())
             {
-                if (!IsCurrent(chunk))
+                if (!chunk.IsCurrent)
                 {
                     break;
                 }
@@ -126,7 +125,7 @@ public sealed class Consumer : IAsyncDisposable
         {
             FetchedChunk chunk = await NextChunkAsync(cancellationToken).ConfigureAwait(false);
             yield return chunk.ToRecords();
-            if (IsCurrent(chunk))
+            if (chunk.IsCurrent)
             {
                 _positions[chunk.TopicPartition] = chunk.NextOffset;
             }
@@ -138,20 +137,12 @@ public sealed class Consumer : IAsyncDisposable
         while (true)
         {
             FetchedChunk chunk = await _chunks.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            if (!IsCurrent(chunk))
+            if (!chunk.IsCurrent)
             {
                 continue;
             }
 
             return chunk.Error is { } error ? throw error : chunk;
-        }
-    }
-
-    private bool IsCurrent(FetchedChunk chunk)
-    {
-        lock (_lock)
-        {
-            return _fetchers.TryGetValue(chunk.TopicPartition, out Fetcher? fetcher) && fetcher.Generation == chunk.Generation;
         }
     }
 
@@ -167,7 +158,7 @@ public sealed class Consumer : IAsyncDisposable
             _positions[topicPartition] = offset;
         }
 
-        var fetcher = new Fetcher(this, topicPartition, ++_generation);
+        var fetcher = new Fetcher(this, topicPartition);
         _fetchers[topicPartition] = fetcher;
         fetcher.Start(offset);
     }
@@ -200,13 +191,14 @@ public sealed class Consumer : IAsyncDisposable
         _chunks.Writer.TryComplete();
     }
 
-    /// <summary>The fetch loop of one partition, for one generation (a seek or re-assignment starts a new one).</summary>
-    private sealed class Fetcher(Consumer consumer, TopicPartition topicPartition, int generation) : IDisposable
+    /// <summary>
+    /// The fetch loop of one partition from one starting point (a seek or re-assignment replaces it). Stopping it
+    /// also marks every chunk it queued as superseded.
+    /// </summary>
+    private sealed class Fetcher(Consumer consumer, TopicPartition topicPartition) : IDisposable
     {
         private readonly CancellationTokenSource _stop = new();
         private readonly IPartitionGrain _leader = consumer._grains.GetGrain<IPartitionGrain>(topicPartition.ToString());
-
-        public int Generation { get; } = generation;
 
         public Task Completion { get; private set; } = Task.CompletedTask;
 
@@ -250,7 +242,7 @@ public sealed class Consumer : IAsyncDisposable
                             failures = 0;
                             if (FetchedChunk.Scan(topicPartition, response.Batches.Span, offset, out long next))
                             {
-                                await consumer._chunks.Writer.WriteAsync(new FetchedChunk(topicPartition, Generation, response.Batches, offset, next, null), stop).ConfigureAwait(false);
+                                await consumer._chunks.Writer.WriteAsync(new FetchedChunk(topicPartition, response.Batches, offset, next, null, stop), stop).ConfigureAwait(false);
                             }
 
                             offset = next;
@@ -272,7 +264,7 @@ public sealed class Consumer : IAsyncDisposable
             catch (Exception error)
             {
                 OrleansStreamException failure = Transient.ToStreamException(error, $"Fetch from {topicPartition}");
-                consumer._chunks.Writer.TryWrite(new FetchedChunk(topicPartition, Generation, Memory<byte>.Empty, offset, offset, failure));
+                consumer._chunks.Writer.TryWrite(new FetchedChunk(topicPartition, Memory<byte>.Empty, offset, offset, failure, stop));
             }
         }
 

@@ -4,9 +4,15 @@ using Orleans.Stream.Storage;
 
 namespace Orleans.Stream.Client.Consuming;
 
-/// <summary>The batches from one fetch of one partition (records from <c>FromOffset</c> on), or the error that stopped its fetcher.</summary>
-internal sealed record FetchedChunk(TopicPartition TopicPartition, int Generation, Memory<byte> Batches, long FromOffset, long NextOffset, Exception? Error)
+/// <summary>
+/// The batches from one fetch of one partition (records from <c>FromOffset</c> on), or the error that stopped its
+/// fetcher. <see cref="Superseded"/> fires once a seek, re-assignment or close replaced that fetcher: such a chunk
+/// is no longer delivered.
+/// </summary>
+internal sealed record FetchedChunk(TopicPartition TopicPartition, Memory<byte> Batches, long FromOffset, long NextOffset, Exception? Error, CancellationToken Superseded)
 {
+    public bool IsCurrent => !Superseded.IsCancellationRequested;
+
     public FetchedRecords ToRecords() => new(TopicPartition, Batches, FromOffset, NextOffset);
 
     /// <summary>
@@ -44,61 +50,38 @@ internal sealed record FetchedChunk(TopicPartition TopicPartition, int Generatio
         return any;
     }
 
-    /// <summary>
-    /// The records at or after <paramref name="fromOffset"/> in whole fetched batches (a fetch starts at the batch
-    /// holding the offset, so earlier records are skipped), and the offset to fetch next. Control batches
-    /// (transaction markers) carry no application records and are skipped.
-    /// </summary>
-    public static List<ConsumeResult> Decode(TopicPartition topicPartition, Memory<byte> batches, long fromOffset)
+    /// <summary>The chunk's records (those <see cref="ToRecords"/> walks), each as a <see cref="ConsumeResult"/> over slices of the fetched bytes.</summary>
+    public List<ConsumeResult> ToConsumeResults()
     {
-        var records = new List<ConsumeResult>();
-        ReadOnlySpan<byte> all = batches.Span;
-        foreach (RecordBatch batch in new RecordBatchEnumerator(all))
+        var results = new List<ConsumeResult>();
+        ReadOnlySpan<byte> all = Batches.Span;
+        foreach (Record record in ToRecords())
         {
-            RecordBatchHeader header = batch.Header;
-            if (header.LastOffset < fromOffset)
+            RecordHeader[] headers = record.HeaderCount == 0 ? [] : new RecordHeader[record.HeaderCount];
+            int h = 0;
+            foreach (RecordHeaderView view in record.Headers)
             {
-                continue;
+                headers[h++] = new RecordHeader(view.GetKey(), SliceOrNull(all, view.Value, view.IsValueNull));
             }
 
-            if (header.IsControl)
-            {
-                continue;
-            }
-
-            foreach (Record record in batch.Records)
-            {
-                if (record.Offset < fromOffset)
-                {
-                    continue;
-                }
-
-                RecordHeader[] headers = record.HeaderCount == 0 ? [] : new RecordHeader[record.HeaderCount];
-                int h = 0;
-                foreach (RecordHeaderView view in record.Headers)
-                {
-                    headers[h++] = new RecordHeader(view.GetKey(), SliceOrNull(batches, all, view.Value, view.IsValueNull));
-                }
-
-                records.Add(new ConsumeResult(
-                    topicPartition.Topic,
-                    topicPartition.Partition,
-                    record.Offset,
-                    record.Timestamp,
-                    SliceOrNull(batches, all, record.Key, record.IsKeyNull),
-                    SliceOrNull(batches, all, record.Value, record.IsValueNull),
-                    headers));
-            }
+            results.Add(new ConsumeResult(
+                TopicPartition.Topic,
+                TopicPartition.Partition,
+                record.Offset,
+                record.Timestamp,
+                SliceOrNull(all, record.Key, record.IsKeyNull),
+                SliceOrNull(all, record.Value, record.IsValueNull),
+                headers));
         }
 
-        return records;
+        return results;
     }
 
     /// <summary>
-    /// The part of <paramref name="owner"/> that <paramref name="part"/> (a span into it) covers, without copying; null
+    /// The part of <see cref="Batches"/> that <paramref name="part"/> (a span into it) covers, without copying; null
     /// for a null field. (Not written as <c>isNull ? null : slice</c>: C# would turn that null into an empty memory.)
     /// </summary>
-    private static ReadOnlyMemory<byte>? SliceOrNull(Memory<byte> owner, ReadOnlySpan<byte> ownerSpan, ReadOnlySpan<byte> part, bool isNull)
+    private ReadOnlyMemory<byte>? SliceOrNull(ReadOnlySpan<byte> all, ReadOnlySpan<byte> part, bool isNull)
     {
         if (isNull)
         {
@@ -110,7 +93,7 @@ internal sealed record FetchedChunk(TopicPartition TopicPartition, int Generatio
             return ReadOnlyMemory<byte>.Empty;
         }
 
-        int start = (int)Unsafe.ByteOffset(ref MemoryMarshal.GetReference(ownerSpan), ref MemoryMarshal.GetReference(part));
-        return owner.Slice(start, part.Length);
+        int start = (int)Unsafe.ByteOffset(ref MemoryMarshal.GetReference(all), ref MemoryMarshal.GetReference(part));
+        return Batches.Slice(start, part.Length);
     }
 }

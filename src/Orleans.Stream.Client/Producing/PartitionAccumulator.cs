@@ -29,10 +29,7 @@ internal sealed class PartitionAccumulator(TopicPartition topicPartition, IParti
             sealedOne = false;
             if (_open is { } open && open.RecordCount > 0 && open.SizeInBytes + sizeEstimate > batchSize)
             {
-                open.Seal();
-                _sealed.Enqueue(open);
-                _open = null;
-                sealedOne = true;
+                sealedOne = SealOpen();
             }
 
             ProducerBatch batch = _open ??= new ProducerBatch(TopicPartition, Math.Min(batchSize, Math.Max(4096, sizeEstimate + 128)));
@@ -40,14 +37,21 @@ internal sealed class PartitionAccumulator(TopicPartition topicPartition, IParti
             batch.ReservedBytes += sizeEstimate;
             if (batch.SizeInBytes >= batchSize)
             {
-                batch.Seal();
-                _sealed.Enqueue(batch);
-                _open = null;
-                sealedOne = true;
+                sealedOne = SealOpen();
             }
 
             return (batch, delivery);
         }
+    }
+
+    /// <summary>Under the lock: the open batch takes no more records and queues for sending.</summary>
+    private bool SealOpen()
+    {
+        ProducerBatch open = _open!;
+        open.Seal();
+        _sealed.Enqueue(open);
+        _open = null;
+        return true;
     }
 
     /// <summary>

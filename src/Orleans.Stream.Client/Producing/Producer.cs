@@ -9,7 +9,7 @@ namespace Orleans.Stream.Client;
 
 /// <summary>
 /// Sends records to topics. A keyed record goes to Kafka's partition for its key (murmur2), a keyless one to a
-/// sticky partition that changes with each batch (KIP-480). Records are batched per partition (<c>linger.ms</c>,
+/// sticky partition that changes after <c>batch.size</c> bytes (KIP-480, KIP-794). Records are batched per partition (<c>linger.ms</c>,
 /// <c>batch.size</c>), one request per partition is in flight at a time, transient failures are retried until
 /// <c>delivery.timeout.ms</c>. Thread-safe; dispose to flush and stop.
 /// </summary>
@@ -19,7 +19,7 @@ public sealed class Producer : IAsyncDisposable
     private readonly TopicMetadataCache _metadata;
     private readonly ProducerOptions _options;
     private readonly ConcurrentDictionary<TopicPartition, PartitionAccumulator> _accumulators = new();
-    private readonly ConcurrentDictionary<string, StickyPartition> _sticky = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TopicRoute> _routes = new(StringComparer.Ordinal);
     private readonly AsyncSignal _senderWake = new();
     private readonly AsyncSignal _spaceFreed = new();
     private readonly CancellationTokenSource _closing = new();
@@ -63,14 +63,7 @@ public sealed class Producer : IAsyncDisposable
             _metadata.TryGetCached(topic) is { } cached &&
             Volatile.Read(ref _bufferedBytes) < _options.BufferMemory)
         {
-            try
-            {
-                return Enqueue(cached, key, value, headers, timestamp, partition);
-            }
-            catch (OrleansStreamException error)
-            {
-                return ValueTask.FromException<DeliveryResult>(error);
-            }
+            return Enqueue(cached, key, value, headers, timestamp, partition);
         }
 
         return EnqueuePending(topic, key, value, headers, timestamp, partition, cancellationToken);
@@ -126,7 +119,7 @@ public sealed class Producer : IAsyncDisposable
                     await WaitForBufferSpaceAsync(record.Cancellation).ConfigureAwait(false);
                 }
 
-                record.Complete(Enqueue(metadata, record.Key, record.Value, record.Headers, record.Timestamp, record.Partition));
+                _ = record.Complete(Enqueue(metadata, record.Key, record.Value, record.Headers, record.Timestamp, record.Partition));
             }
             catch (Exception error)
             {
@@ -169,26 +162,8 @@ public sealed class Producer : IAsyncDisposable
     {
         public TaskCompletionSource<DeliveryResult> Delivery { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public void Complete(ValueTask<DeliveryResult> delivery)
-        {
-            if (delivery.IsCompleted)
-            {
-                try
-                {
-                    Delivery.TrySetResult(delivery.Result);
-                }
-                catch (Exception error)
-                {
-                    Delivery.TrySetException(error);
-                }
-
-                return;
-            }
-
-            _ = Forward(delivery);
-        }
-
-        private async Task Forward(ValueTask<DeliveryResult> delivery)
+        /// <summary>Passes the outcome of the record's real delivery on to the task its caller holds.</summary>
+        public async Task Complete(ValueTask<DeliveryResult> delivery)
         {
             try
             {
@@ -204,13 +179,23 @@ public sealed class Producer : IAsyncDisposable
     private ValueTask<DeliveryResult> Enqueue(
         TopicDescription topic, ReadOnlyMemory<byte>? key, ReadOnlyMemory<byte>? value, RecordHeader[]? headers, long? timestamp, int? explicitPartition)
     {
+        TopicRoute route = RouteFor(topic);
+        int alone = RecordBatchBuilder.SizeOfSingleRecordBatch(key, value, headers);
+        if (alone > route.MaxMessageBytes)
+        {
+            // Refused here, as Kafka's producer does, so it cannot take innocent records down with its batch.
+            return ValueTask.FromException<DeliveryResult>(new OrleansStreamException(ErrorCode.RecordTooLarge,
+                $"{topic.Name}: a record of {alone} bytes (as a batch of its own) exceeds the topic's max.message.bytes={route.MaxMessageBytes}; it was not sent."));
+        }
+
         int partitions = topic.Partitions.Length;
         int partition;
         if (explicitPartition is { } chosen)
         {
             if (chosen < 0 || chosen >= partitions)
             {
-                throw new OrleansStreamException(ErrorCode.UnknownTopicOrPartition, $"Topic '{topic.Name}' has partitions 0..{partitions - 1}; there is no partition {chosen}.");
+                return ValueTask.FromException<DeliveryResult>(new OrleansStreamException(ErrorCode.UnknownTopicOrPartition,
+                    $"Topic '{topic.Name}' has partitions 0..{partitions - 1}; there is no partition {chosen}."));
             }
 
             partition = chosen;
@@ -221,25 +206,16 @@ public sealed class Producer : IAsyncDisposable
         }
         else
         {
-            StickyPartition sticky = _sticky.GetOrAdd(topic.Name, static _ => new StickyPartition());
-            partition = sticky.Next(partitions, RecordBatchBuilder.SizeOfSingleRecordBatch(key, value, headers), Math.Min(_options.BatchSize, MaxMessageBytes(topic)));
-        }
-
-        long time = timestamp ?? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        int maxMessageBytes = MaxMessageBytes(topic);
-        int alone = RecordBatchBuilder.SizeOfSingleRecordBatch(key, value, headers);
-        if (alone > maxMessageBytes)
-        {
-            // Refused here, as Kafka's producer does, so it cannot take innocent records down with its batch.
-            return ValueTask.FromException<DeliveryResult>(new OrleansStreamException(ErrorCode.RecordTooLarge,
-                $"{topic.Name}: a record of {alone} bytes (as a batch of its own) exceeds the topic's max.message.bytes={maxMessageBytes}; it was not sent."));
+            partition = route.Sticky.Next(partitions, alone, route.BatchLimit);
         }
 
         int estimate = alone - RecordBatchBuilder.BatchHeaderSize + RecordBatchBuilder.MaxDeltaGrowth;
-        var topicPartition = new TopicPartition(topic.Name, partition);
-        PartitionAccumulator accumulator = _accumulators.GetOrAdd(topicPartition, static (tp, state) => state.Producer.CreateAccumulator(tp, state.Limit),
-            (Producer: this, Limit: Math.Min(_options.BatchSize, maxMessageBytes)));
+        PartitionAccumulator accumulator = route.Accumulators[partition] ??= _accumulators.GetOrAdd(
+            new TopicPartition(topic.Name, partition),
+            static (tp, state) => new PartitionAccumulator(tp, state.Grains.GetGrain<IPartitionGrain>(tp.ToString()), state.BatchLimit),
+            (Grains: _grains, route.BatchLimit));
         Interlocked.Add(ref _bufferedBytes, estimate);
+        long time = timestamp ?? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         (ProducerBatch batch, ValueTask<DeliveryResult> delivery) = accumulator.Append(time, key, value, headers, estimate, out bool sealedOne);
         if (sealedOne || batch.RecordCount == 1)
         {
@@ -247,6 +223,23 @@ public sealed class Producer : IAsyncDisposable
         }
 
         return delivery;
+    }
+
+    /// <summary>The routing state for this version of the topic's metadata, derived once and reused for every record.</summary>
+    private TopicRoute RouteFor(TopicDescription topic)
+    {
+        if (_routes.TryGetValue(topic.Name, out TopicRoute? route) && ReferenceEquals(route.Topic, topic))
+        {
+            return route;
+        }
+
+        int maxMessageBytes = topic.Configs.TryGetValue(TopicConfigNames.MaxMessageBytes, out string? configured) &&
+            int.TryParse(configured, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int limit)
+                ? limit
+                : LogConfig.Default.MaxMessageBytes;
+        route = new TopicRoute(topic, maxMessageBytes, Math.Min(_options.BatchSize, maxMessageBytes));
+        _routes[topic.Name] = route;
+        return route;
     }
 
     /// <summary>Sends every buffered record now, without waiting for <c>linger.ms</c>, and waits until all are acknowledged or failed.</summary>
@@ -281,15 +274,6 @@ public sealed class Producer : IAsyncDisposable
 
         return true;
     }
-
-    private PartitionAccumulator CreateAccumulator(TopicPartition topicPartition, int batchLimit) =>
-        new(topicPartition, _grains.GetGrain<IPartitionGrain>(topicPartition.ToString()), batchLimit);
-
-    private static int MaxMessageBytes(TopicDescription topic) =>
-        topic.Configs.TryGetValue(TopicConfigNames.MaxMessageBytes, out string? configured) &&
-        int.TryParse(configured, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int limit)
-            ? limit
-            : LogConfig.Default.MaxMessageBytes;
 
     private async Task WaitForBufferSpaceAsync(CancellationToken cancellationToken)
     {
@@ -458,6 +442,23 @@ public sealed class Producer : IAsyncDisposable
         _senderWake.Set();
         await _sender.ConfigureAwait(false);
         _closing.Dispose();
+    }
+
+    /// <summary>What the producer derives from one version of a topic's metadata: limits, partitioner state, accumulators.</summary>
+    private sealed class TopicRoute(TopicDescription topic, int maxMessageBytes, int batchLimit)
+    {
+        public TopicDescription Topic { get; } = topic;
+
+        /// <summary>The topic's <c>max.message.bytes</c>: no batch, and no record alone, may be larger.</summary>
+        public int MaxMessageBytes { get; } = maxMessageBytes;
+
+        /// <summary><c>batch.size</c>, capped at <see cref="MaxMessageBytes"/>.</summary>
+        public int BatchLimit { get; } = batchLimit;
+
+        public StickyPartition Sticky { get; } = new();
+
+        /// <summary>Per partition, filled on first use (a benign race: both writers store the same shared instance).</summary>
+        public PartitionAccumulator?[] Accumulators { get; } = new PartitionAccumulator?[topic.Partitions.Length];
     }
 
     /// <summary>
