@@ -47,8 +47,17 @@ internal sealed class BrokerCluster : IAsyncDisposable
 
         builder.ConfigureSilo((options, silo) =>
         {
-            // Silo names repeat in the same order in a rebuilt cluster, so broker ids (and data dirs) do too.
-            int id = names.GetOrAdd(options.SiloName, _ => nextIds.TryDequeue(out int next) ? next : names.Count);
+            // Silos may be configured concurrently: ids are handed out under a lock so no two silos share one.
+            // A rebuilt cluster hands out 0..n-1 again, so each broker id finds its data directory again.
+            int id;
+            lock (names)
+            {
+                if (!names.TryGetValue(options.SiloName, out id))
+                {
+                    id = nextIds.TryDequeue(out int next) ? next : names.Count;
+                    names[options.SiloName] = id;
+                }
+            }
             silo.AddOrleansStreamBroker(new BrokerOptions
             {
                 Id = id,
