@@ -1,7 +1,6 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
-using Orleans.Stream.Broker.Tests.Support;
 
 namespace Orleans.Stream.AppHost.Tests;
 
@@ -14,7 +13,7 @@ public sealed class LocalClusterTests
     [Fact]
     public async Task The_apphost_runs_a_three_broker_cluster_the_cli_reaches_with_its_defaults()
     {
-        using var data = new Orleans.Stream.Broker.Tests.Support.TempDirectory();
+        using var data = new Orleans.Stream.Testing.TempDirectory();
         IDistributedApplicationTestingBuilder builder =
             await DistributedApplicationTestingBuilder.CreateAsync<Projects.Orleans_Stream_AppHost>([$"--DataRoot={data.Path}"]);
         await using DistributedApplication app = await builder.BuildAsync();

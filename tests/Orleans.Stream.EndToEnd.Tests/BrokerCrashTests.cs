@@ -1,5 +1,5 @@
 using System.Text;
-using Orleans.Stream.Broker.Tests.Support;
+using Orleans.Stream.EndToEnd.Tests.Support;
 using Orleans.Stream.Client;
 
 namespace Orleans.Stream.EndToEnd.Tests;
@@ -50,22 +50,6 @@ public sealed class BrokerCrashTests
         Assert.True(acknowledged.Count > 2000, $"only {acknowledged.Count} acknowledged, {unacknowledged} failed");
 
         // Read everything back: every acknowledged record sits at the offset its acknowledgement named, with its bytes.
-        var found = new Dictionary<(int, long), string>();
-        await using Consumer consumer = client.CreateConsumer();
-        consumer.Assign(Enumerable.Range(0, 3).Select(p => new TopicPartitionOffset("durable", p, 0)));
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        await foreach (ConsumeResult record in consumer.ConsumeAsync(timeout.Token))
-        {
-            found[(record.Partition, record.Offset)] = Encoding.UTF8.GetString(record.Value!.Value.Span);
-            if (acknowledged.All(a => found.ContainsKey((a.Result.Partition, a.Result.Offset))))
-            {
-                break;
-            }
-        }
-
-        foreach ((DeliveryResult result, string value) in acknowledged)
-        {
-            Assert.Equal(value, found[(result.Partition, result.Offset)]);
-        }
+        await ConsumerReads.AssertAcknowledgedAsync(client, "durable", 3, acknowledged);
     }
 }

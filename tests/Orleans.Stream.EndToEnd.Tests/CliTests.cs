@@ -1,5 +1,5 @@
 using System.Text;
-using Orleans.Stream.Broker.Tests.Support;
+using Orleans.Stream.EndToEnd.Tests.Support;
 
 namespace Orleans.Stream.EndToEnd.Tests;
 

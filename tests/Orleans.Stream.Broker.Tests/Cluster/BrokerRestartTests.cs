@@ -39,22 +39,6 @@ public sealed class BrokerRestartTests
         }
 
         // Every acknowledged record is where its acknowledgement said, with its bytes.
-        await using Consumer consumer = client.CreateConsumer();
-        consumer.Assign(Enumerable.Range(0, 3).Select(p => new TopicPartitionOffset("sturdy", p, 0)));
-        var found = new Dictionary<(int, long), string>();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await foreach (ConsumeResult record in consumer.ConsumeAsync(timeout.Token))
-        {
-            found[(record.Partition, record.Offset)] = Encoding.UTF8.GetString(record.Value!.Value.Span);
-            if (acknowledged.All(a => found.ContainsKey((a.Result.Partition, a.Result.Offset))))
-            {
-                break;
-            }
-        }
-
-        foreach ((DeliveryResult result, string value) in acknowledged)
-        {
-            Assert.Equal(value, found[(result.Partition, result.Offset)]);
-        }
+        await ConsumerReads.AssertAcknowledgedAsync(client, "sturdy", 3, acknowledged);
     }
 }

@@ -1,9 +1,7 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
-namespace Orleans.Stream.Broker.Tests.Support;
+namespace Orleans.Stream.EndToEnd.Tests.Support;
 
 /// <summary>
 /// A cluster of real broker processes (<c>ostream-broker</c>) on loopback, clustered through Azure Table storage on
@@ -27,8 +25,8 @@ internal sealed class BrokerProcesses : IAsyncDisposable
         _logs = new StringBuilder[count];
         for (int i = 0; i < count; i++)
         {
-            _siloPorts[i] = FreePort();
-            _gatewayPorts[i] = FreePort();
+            _siloPorts[i] = LoopbackPort.Free();
+            _gatewayPorts[i] = LoopbackPort.Free();
             _logs[i] = new StringBuilder();
         }
     }
@@ -107,30 +105,15 @@ internal sealed class BrokerProcesses : IAsyncDisposable
     private async Task WaitForGatewayAsync(int broker)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
+        while (!await LoopbackPort.AcceptsAsync(_gatewayPorts[broker]))
         {
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, _gatewayPorts[broker]);
-                return;
-            }
-            catch (SocketException) when (DateTime.UtcNow < deadline && _brokers[broker] is { HasExited: false })
-            {
-                await Task.Delay(200);
-            }
-            catch (SocketException)
+            if (DateTime.UtcNow > deadline || _brokers[broker] is not { HasExited: false })
             {
                 throw new InvalidOperationException($"Broker {broker} did not open its gateway on {_gatewayPorts[broker]}. Its output:\n{Log(broker)}");
             }
-        }
-    }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+            await Task.Delay(200);
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -1,4 +1,4 @@
-namespace Orleans.Stream.Broker.Tests.Support;
+namespace Orleans.Stream.Testing;
 
 /// <summary>The built broker silo and CLI, next to this test assembly's build (same configuration and framework).</summary>
 internal static class Executables

@@ -1,8 +1,6 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
-namespace Orleans.Stream.Broker.Tests.Support;
+namespace Orleans.Stream.Testing;
 
 /// <summary>
 /// A real Azurite (the repository's pinned npm package) on free loopback ports, in memory, for one test class or
@@ -34,7 +32,7 @@ internal sealed class Azurite : IAsyncDisposable
             throw new InvalidOperationException($"Azurite is not installed: run `npm ci` in {root} (bash .ci/run does).");
         }
 
-        int blob = FreePort(), queue = FreePort(), table = FreePort();
+        int blob = LoopbackPort.Free(), queue = LoopbackPort.Free(), table = LoopbackPort.Free();
         var start = new ProcessStartInfo("node")
         {
             WorkingDirectory = root,
@@ -57,7 +55,7 @@ internal sealed class Azurite : IAsyncDisposable
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         foreach (int port in (int[])[blob, table])
         {
-            while (!await AcceptsAsync(port))
+            while (!await LoopbackPort.AcceptsAsync(port))
             {
                 if (process.HasExited || DateTime.UtcNow > deadline)
                 {
@@ -83,27 +81,6 @@ internal sealed class Azurite : IAsyncDisposable
         }
 
         throw new InvalidOperationException("Cannot find the repository root (Orleans.Stream.sln) above " + AppContext.BaseDirectory);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static async Task<bool> AcceptsAsync(int port)
-    {
-        try
-        {
-            using var client = new TcpClient();
-            await client.ConnectAsync(IPAddress.Loopback, port);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
     }
 
     public async ValueTask DisposeAsync()

@@ -1,4 +1,4 @@
-namespace Orleans.Stream.Storage.Tests.Support;
+namespace Orleans.Stream.Testing;
 
 /// <summary>A fresh directory under the system temp folder, deleted on dispose.</summary>
 internal sealed class TempDirectory : IDisposable

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace Orleans.Stream.Broker.Tests.Support;
+namespace Orleans.Stream.Testing;
 
 /// <summary>The outcome of running a process to its end.</summary>
 internal sealed record ProcessRun(int ExitCode, string Stdout, string Stderr)
