@@ -16,11 +16,19 @@ public sealed class BrokerCrashTests
         OrleansStreamClient client = connection.Client;
         await client.Admin.CreateTopicAsync("durable", partitions: 3); // flush.policy=group-commit: acked means fsynced
 
-        int victim = (await client.Admin.DescribeTopicAsync("durable")).Partitions[0].Leader;
+        TopicDescription topic = await client.Admin.DescribeTopicAsync("durable");
+        int victim = topic.Partitions[0].Leader;
+        int leaders = topic.Partitions.Select(p => p.Leader).Distinct().Count();
         var acknowledged = new List<(DeliveryResult Result, string Value)>();
         var unacknowledged = 0;
         await using (Producer producer = client.CreateProducer(new ProducerOptions { DeliveryTimeout = TimeSpan.FromSeconds(90) }))
         {
+            // Partition requests travel over the client's own connection to each leader (no gateway-to-gateway hop).
+            await Eventually.TrueAsync(
+                async () => await WarmUpAsync(producer, 0) && await WarmUpAsync(producer, 1) && await WarmUpAsync(producer, 2) && client.DirectConnections == leaders,
+                TimeSpan.FromSeconds(20),
+                () => $"direct connections to all {leaders} leaders (last failure: {client.LastDirectConnectionFailure})");
+
             var inFlight = new List<(Task<DeliveryResult> Task, string Value)>();
             for (int i = 0; i < 3000; i++)
             {
@@ -51,5 +59,19 @@ public sealed class BrokerCrashTests
 
         // Read everything back: every acknowledged record sits at the offset its acknowledgement named, with its bytes.
         await ConsumerReads.AssertAcknowledgedAsync(client, "durable", 3, acknowledged);
+
+        // The connection to the killed broker was lost with it; in use, the client opens one to the restarted process.
+        await using Producer again = client.CreateProducer();
+        await Eventually.TrueAsync(
+            async () => await WarmUpAsync(again, 0) && client.DirectConnections == leaders,
+            TimeSpan.FromSeconds(60),
+            () => $"a direct connection to the restarted broker (last failure: {client.LastDirectConnectionFailure})");
+    }
+
+    /// <summary>One record to the partition, acknowledged: traffic that makes the client open its connection to the leader.</summary>
+    private static async Task<bool> WarmUpAsync(Producer producer, int partition)
+    {
+        await producer.ProduceAsync("durable", null, "warm-up"u8.ToArray(), partition: partition).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        return true;
     }
 }

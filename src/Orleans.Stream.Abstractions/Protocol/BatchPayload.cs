@@ -1,36 +1,68 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 
 namespace Orleans.Stream;
 
 /// <summary>
-/// Record batch bytes on their way between client and broker. Sent from whatever memory the sender has (its
-/// pooled batch buffer); received into an <see cref="ArrayPool{T}"/> buffer (<see cref="BatchPayloadCodec"/>) rather
-/// than a fresh array, so a 1 MB batch costs the receiver no large-object allocation, zeroing or gen-2 collection.
-/// The receiver owns a received payload and must <see cref="Release"/> it once done with the bytes.
+/// Record batch bytes on their way between client and broker, in either direction. Received into an
+/// <see cref="ArrayPool{T}"/> buffer (<see cref="BatchPayloadCodec"/>) rather than a fresh array, so a 1 MB batch costs
+/// the receiver no large-object allocation, zeroing, page faults or gen-2 collection.
+/// <para>
+/// Ownership: a payload built with <see cref="BatchPayload(Memory{byte})"/> borrows the sender's memory and the sender
+/// keeps it. One built with <see cref="Lease"/> gives its memory away: it is released as soon as it has been written to
+/// the wire (or, on a call inside one silo, where nothing is written, by the receiver). Whoever receives a payload owns
+/// it and calls <see cref="Release"/> once done with the bytes (or never, and lets the collector have them).
+/// </para>
 /// </summary>
 [Immutable]
 public readonly struct BatchPayload
 {
-    private readonly byte[]? _pooled;
+    // A rented array (received) or an IDisposable lease (given away by the sender); null when borrowed.
+    private readonly object? _owner;
 
     public BatchPayload(Memory<byte> bytes) => Memory = bytes;
 
-    internal BatchPayload(byte[] pooled, int length)
+    private BatchPayload(Memory<byte> bytes, object owner)
     {
-        _pooled = pooled;
-        Memory = pooled.AsMemory(0, length);
+        Memory = bytes;
+        _owner = owner;
     }
 
     public Memory<byte> Memory { get; }
 
     public int Length => Memory.Length;
 
-    /// <summary>Returns a received buffer to the pool; a no-op for a payload built from the sender's own memory.</summary>
+    public bool IsEmpty => Memory.IsEmpty;
+
+    /// <summary>
+    /// A payload over memory that <paramref name="owner"/> releases when disposed (idempotently). Its ownership moves
+    /// with the payload: the sender must not touch the memory after handing the payload to a call.
+    /// </summary>
+    public static BatchPayload Lease(ReadOnlyMemory<byte> bytes, IDisposable owner) =>
+        new(MemoryMarshal.AsMemory(bytes), owner);
+
+    internal static BatchPayload Received(byte[] pooled, int length) => new(pooled.AsMemory(0, length), pooled);
+
+    /// <summary>Gives the bytes back (to the pool or the lease's owner); a no-op for borrowed memory. Call at most once.</summary>
     public void Release()
     {
-        if (_pooled is { } pooled)
+        switch (_owner)
         {
-            ArrayPool<byte>.Shared.Return(pooled);
+            case byte[] pooled:
+                ArrayPool<byte>.Shared.Return(pooled);
+                break;
+            case IDisposable lease:
+                lease.Dispose();
+                break;
+        }
+    }
+
+    /// <summary>After the codec has written a leased payload to the wire, its memory is no longer needed here.</summary>
+    internal void ReleaseLeaseAfterWrite()
+    {
+        if (_owner is IDisposable lease)
+        {
+            lease.Dispose();
         }
     }
 }

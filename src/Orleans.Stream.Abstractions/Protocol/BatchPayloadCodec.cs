@@ -6,7 +6,10 @@ using Orleans.Serialization.WireProtocol;
 
 namespace Orleans.Stream;
 
-/// <summary>Writes a <see cref="BatchPayload"/> as length-prefixed bytes and reads it into a pooled buffer.</summary>
+/// <summary>
+/// Writes a <see cref="BatchPayload"/> as length-prefixed bytes (then releases a leased one: a message is serialized
+/// once) and reads it into a pooled buffer.
+/// </summary>
 [RegisterSerializer]
 internal sealed class BatchPayloadCodec : IFieldCodec<BatchPayload>
 {
@@ -17,6 +20,7 @@ internal sealed class BatchPayloadCodec : IFieldCodec<BatchPayload>
         writer.WriteFieldHeader(fieldIdDelta, expectedType, typeof(BatchPayload), WireType.LengthPrefixed);
         writer.WriteVarUInt32((uint)value.Length);
         writer.Write(value.Memory.Span);
+        value.ReleaseLeaseAfterWrite();
     }
 
     public BatchPayload ReadValue<TInput>(ref Reader<TInput> reader, Field field)
@@ -30,11 +34,14 @@ internal sealed class BatchPayloadCodec : IFieldCodec<BatchPayload>
         int length = checked((int)reader.ReadVarUInt32());
         byte[] pooled = ArrayPool<byte>.Shared.Rent(Math.Max(1, length));
         reader.ReadBytes(pooled.AsSpan(0, length));
-        return new BatchPayload(pooled, length);
+        return BatchPayload.Received(pooled, length);
     }
 }
 
-/// <summary>Local calls pass the payload as is (it is immutable), so the callee sees the caller's memory, not a copy.</summary>
+/// <summary>
+/// Local calls pass the payload as is (it is immutable), so the callee sees the caller's memory, not a copy, and owns
+/// a lease.
+/// </summary>
 [RegisterCopier]
 internal sealed class BatchPayloadCopier : IDeepCopier<BatchPayload>
 {

@@ -132,14 +132,15 @@ internal sealed partial class ControllerGrain(
         var known = new SortedDictionary<int, BrokerDescription>();
         foreach (LiveBroker broker in brokers.LiveBrokers())
         {
-            known[broker.Id] = new BrokerDescription(broker.Id, broker.Silo.ToParsableString(), true, leaders.GetValueOrDefault(broker.Id), replicas.GetValueOrDefault(broker.Id));
+            known[broker.Id] = new BrokerDescription(
+                broker.Id, broker.Silo.ToParsableString(), true, leaders.GetValueOrDefault(broker.Id), replicas.GetValueOrDefault(broker.Id), brokers.GatewayOf(broker.Silo));
         }
 
         foreach (int id in replicas.Keys)
         {
             if (!known.ContainsKey(id))
             {
-                known[id] = new BrokerDescription(id, "", false, leaders.GetValueOrDefault(id), replicas[id]);
+                known[id] = new BrokerDescription(id, "", false, leaders.GetValueOrDefault(id), replicas[id], "");
             }
         }
 

@@ -1,6 +1,8 @@
 using System.Globalization;
+using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 using Orleans.Hosting;
 using Orleans.Runtime;
 using Orleans.Runtime.MembershipService.SiloMetadata;
@@ -23,10 +25,21 @@ public static class BrokerSiloBuilderExtensions
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
 
-        builder.UseSiloMetadata(new Dictionary<string, string>
+        var metadata = new Dictionary<string, string>
         {
             [BrokerDirectory.BrokerIdKey] = options.Id.ToString(CultureInfo.InvariantCulture),
+        };
+
+        // The gateway endpoint is only known once the host has configured its endpoints; this runs before the
+        // metadata options copy the dictionary (options configuration runs in registration order).
+        builder.Services.AddOptions<SiloMetadata>().Configure<IOptions<EndpointOptions>>((_, endpoints) =>
+        {
+            if (endpoints.Value is { GatewayPort: > 0, AdvertisedIPAddress: { } address } gateway)
+            {
+                metadata[BrokerDirectory.GatewayKey] = new IPEndPoint(address, gateway.GatewayPort).ToString();
+            }
         });
+        builder.UseSiloMetadata(metadata);
         builder.AddPlacementDirector<BrokerPlacement, BrokerPlacementDirector>();
 
         IServiceCollection services = builder.Services;

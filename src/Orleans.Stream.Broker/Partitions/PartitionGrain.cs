@@ -100,8 +100,9 @@ internal sealed partial class PartitionGrain(
                 await WaitForDataAsync(log, request);
             }
 
-            using LogReadResult read = log.Read(request.Offset, Math.Max(1, request.MaxBytes));
-            return new FetchResponse(ErrorCode.None, read.Batches.ToArray(), read.HighWatermark, read.LogStartOffset, read.LogEndOffset, null);
+            // The read's pooled buffer travels with the response and goes back to the pool once serialized.
+            LogReadResult read = log.Read(request.Offset, Math.Max(1, request.MaxBytes));
+            return new FetchResponse(ErrorCode.None, BatchPayload.Lease(read.Batches, read), read.HighWatermark, read.LogStartOffset, read.LogEndOffset, null);
         }
         catch (LogException failure)
         {

@@ -17,6 +17,12 @@ internal sealed class BrokerDirectory(IClusterMembershipService membership, ISil
     /// <summary>The silo metadata key under which a broker silo publishes its <see cref="BrokerOptions.Id"/>.</summary>
     public const string BrokerIdKey = "orleans-stream.broker-id";
 
+    /// <summary>
+    /// The silo metadata key under which a broker silo publishes its Orleans gateway (advertised host:port), so that
+    /// clients can send a partition's requests straight to its leader instead of through another gateway.
+    /// </summary>
+    public const string GatewayKey = "orleans-stream.gateway";
+
     /// <summary>Active brokers, ordered by id. A restarted broker whose old silo is not yet declared dead appears once, as its newest silo.</summary>
     public List<LiveBroker> LiveBrokers()
     {
@@ -56,6 +62,10 @@ internal sealed class BrokerDirectory(IClusterMembershipService membership, ISil
 
         return null;
     }
+
+    /// <summary>The gateway endpoint (host:port) the broker's silo published, or "" if it has none.</summary>
+    public string GatewayOf(SiloAddress silo) =>
+        metadata.GetSiloMetadata(silo).Metadata.TryGetValue(GatewayKey, out string? value) ? value : "";
 
     public bool TryGetBrokerId(SiloAddress silo, out int brokerId)
     {

@@ -15,7 +15,8 @@ internal static class ClusterCommands
             foreach (BrokerDescription broker in cluster.Brokers)
             {
                 string silo = broker.IsAlive ? broker.SiloAddress : "-";
-                await context.Out.WriteLineAsync($"\tBroker: {broker.Id}\tAlive: {(broker.IsAlive ? "yes" : "NO")}\tSilo: {silo}\tLeaders: {broker.Leaders}\tReplicas: {broker.Replicas}");
+                string gateway = broker.IsAlive && broker.Gateway.Length > 0 ? broker.Gateway : "-";
+                await context.Out.WriteLineAsync($"\tBroker: {broker.Id}\tAlive: {(broker.IsAlive ? "yes" : "NO")}\tSilo: {silo}\tGateway: {gateway}\tLeaders: {broker.Leaders}\tReplicas: {broker.Replicas}");
             }
 
             await context.Out.WriteLineAsync($"Topics: {cluster.Topics.Length}");

@@ -3,6 +3,8 @@ using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Orleans.Stream.Client.Consuming;
 using Orleans.Stream.Client.Internal;
+using Orleans.Stream.Client.Metadata;
+using Orleans.Stream.Client.Routing;
 
 namespace Orleans.Stream.Client;
 
@@ -13,17 +15,22 @@ namespace Orleans.Stream.Client;
 /// </summary>
 public sealed class Consumer : IAsyncDisposable
 {
-    private readonly IGrainFactory _grains;
+    private readonly BrokerConnections _brokers;
+    private readonly TopicMetadataCache _metadata;
     private readonly ConsumerOptions _options;
     private readonly Channel<FetchedChunk> _chunks;
     private readonly Lock _lock = new();
     private readonly Dictionary<TopicPartition, Fetcher> _fetchers = [];
     private readonly ConcurrentDictionary<TopicPartition, long> _positions = new();
+
+    // Only where partitions lead is read from metadata (to pick the leader's connection); Kafka's metadata.max.age.ms.
+    private static readonly TimeSpan MetadataMaxAge = TimeSpan.FromMinutes(5);
     private bool _disposed;
 
-    internal Consumer(IGrainFactory grains, ConsumerOptions options)
+    internal Consumer(IGrainFactory grains, BrokerConnections brokers, ConsumerOptions options)
     {
-        _grains = grains;
+        _brokers = brokers;
+        _metadata = new TopicMetadataCache(grains, MetadataMaxAge);
         _options = options;
         _chunks = Channel.CreateBounded<FetchedChunk>(new BoundedChannelOptions(Math.Max(1, options.PrefetchChunks))
         {
@@ -124,7 +131,15 @@ public sealed class Consumer : IAsyncDisposable
         while (true)
         {
             FetchedChunk chunk = await NextChunkAsync(cancellationToken).ConfigureAwait(false);
-            yield return chunk.ToRecords();
+            try
+            {
+                yield return chunk.ToRecords();
+            }
+            finally
+            {
+                chunk.Release(); // the caller has moved on (or stopped): the fetched bytes go back to the pool
+            }
+
             if (chunk.IsCurrent)
             {
                 _positions[chunk.TopicPartition] = chunk.NextOffset;
@@ -139,6 +154,7 @@ public sealed class Consumer : IAsyncDisposable
             FetchedChunk chunk = await _chunks.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             if (!chunk.IsCurrent)
             {
+                chunk.Release();
                 continue;
             }
 
@@ -198,7 +214,7 @@ public sealed class Consumer : IAsyncDisposable
     private sealed class Fetcher(Consumer consumer, TopicPartition topicPartition) : IDisposable
     {
         private readonly CancellationTokenSource _stop = new();
-        private readonly IPartitionGrain _leader = consumer._grains.GetGrain<IPartitionGrain>(topicPartition.ToString());
+        private IPartitionGrain Leader => consumer._brokers.PartitionGrain(topicPartition, consumer._metadata.LeaderOf(topicPartition));
 
         public Task Completion { get; private set; } = Task.CompletedTask;
 
@@ -218,6 +234,7 @@ public sealed class Consumer : IAsyncDisposable
             int failures = 0;
             try
             {
+                await LearnLeaderAsync().ConfigureAwait(false);
                 if (offset < 0)
                 {
                     offset = await ResolveAsync(offset, stop).ConfigureAwait(false);
@@ -228,7 +245,7 @@ public sealed class Consumer : IAsyncDisposable
                     FetchResponse response;
                     try
                     {
-                        response = await _leader.Fetch(new FetchRequest(offset, options.MaxPartitionFetchBytes, (int)options.FetchMaxWait.TotalMilliseconds)).ConfigureAwait(false);
+                        response = await Leader.Fetch(new FetchRequest(offset, options.MaxPartitionFetchBytes, (int)options.FetchMaxWait.TotalMilliseconds)).ConfigureAwait(false);
                     }
                     catch (Exception error) when (Transient.IsTransient(error))
                     {
@@ -240,12 +257,7 @@ public sealed class Consumer : IAsyncDisposable
                     {
                         case ErrorCode.None:
                             failures = 0;
-                            if (FetchedChunk.Scan(topicPartition, response.Batches.Span, offset, out long next))
-                            {
-                                await consumer._chunks.Writer.WriteAsync(new FetchedChunk(topicPartition, response.Batches, offset, next, null, stop), stop).ConfigureAwait(false);
-                            }
-
-                            offset = next;
+                            offset = await QueueAsync(response.Batches, offset, stop).ConfigureAwait(false);
                             break;
                         case ErrorCode.OffsetOutOfRange when options.AutoOffsetReset != AutoOffsetReset.None:
                             offset = await ResolveAsync(TopicPartitionOffset.Unset, stop).ConfigureAwait(false);
@@ -264,7 +276,43 @@ public sealed class Consumer : IAsyncDisposable
             catch (Exception error)
             {
                 OrleansStreamException failure = Transient.ToStreamException(error, $"Fetch from {topicPartition}");
-                consumer._chunks.Writer.TryWrite(new FetchedChunk(topicPartition, Memory<byte>.Empty, offset, offset, failure, stop));
+                consumer._chunks.Writer.TryWrite(new FetchedChunk(topicPartition, default, offset, offset, failure, stop));
+            }
+        }
+
+        /// <summary>Queues the fetched batches if they hold records at or after <paramref name="offset"/>; returns where the next fetch starts.</summary>
+        private async Task<long> QueueAsync(BatchPayload batches, long offset, CancellationToken stop)
+        {
+            bool queued = false;
+            try
+            {
+                if (FetchedChunk.Scan(topicPartition, batches.Memory.Span, offset, out long next))
+                {
+                    await consumer._chunks.Writer.WriteAsync(new FetchedChunk(topicPartition, batches, offset, next, null, stop), stop).ConfigureAwait(false);
+                    queued = true;
+                }
+
+                return next;
+            }
+            finally
+            {
+                if (!queued)
+                {
+                    batches.Release();
+                }
+            }
+        }
+
+        /// <summary>Where the partition leads, so fetches go straight to that broker; without it they still work, through any gateway.</summary>
+        private async Task LearnLeaderAsync()
+        {
+            try
+            {
+                await consumer._metadata.GetAsync(topicPartition.Topic).ConfigureAwait(false);
+            }
+            catch (Exception error) when (error is OrleansStreamException || Transient.IsTransient(error))
+            {
+                // The fetch itself reports an unknown topic or an unreachable cluster, with its retries.
             }
         }
 
@@ -285,7 +333,7 @@ public sealed class Consumer : IAsyncDisposable
             {
                 try
                 {
-                    ListOffsetsResponse response = await _leader.ListOffsets(spec).ConfigureAwait(false);
+                    ListOffsetsResponse response = await Leader.ListOffsets(spec).ConfigureAwait(false);
                     if (response.Error == ErrorCode.None)
                     {
                         consumer._positions[topicPartition] = response.Offset;

@@ -7,11 +7,16 @@ namespace Orleans.Stream.Client.Consuming;
 /// <summary>
 /// The batches from one fetch of one partition (records from <c>FromOffset</c> on), or the error that stopped its
 /// fetcher. <see cref="Superseded"/> fires once a seek, re-assignment or close replaced that fetcher: such a chunk
-/// is no longer delivered.
+/// is no longer delivered. The bytes are a pooled receive buffer: <see cref="Release"/> hands them back once nothing
+/// refers to them any more (never, for chunks turned into <see cref="ConsumeResult"/>s: those slice it).
 /// </summary>
-internal sealed record FetchedChunk(TopicPartition TopicPartition, Memory<byte> Batches, long FromOffset, long NextOffset, Exception? Error, CancellationToken Superseded)
+internal sealed record FetchedChunk(TopicPartition TopicPartition, BatchPayload Payload, long FromOffset, long NextOffset, Exception? Error, CancellationToken Superseded)
 {
     public bool IsCurrent => !Superseded.IsCancellationRequested;
+
+    public Memory<byte> Batches => Payload.Memory;
+
+    public void Release() => Payload.Release();
 
     public FetchedRecords ToRecords() => new(TopicPartition, Batches, FromOffset, NextOffset);
 

@@ -6,7 +6,8 @@ namespace Orleans.Stream.Client;
 /// The records of one fetch of one partition, as the broker stored them (whole RecordBatch v2 batches, never
 /// copied per record). Walk them with <c>foreach (Record record in fetched)</c>: records below
 /// <see cref="FromOffset"/> (a fetch starts at the batch that holds it) and control batches are skipped.
-/// The bytes stay valid for as long as the caller keeps this value.
+/// The bytes are a pooled receive buffer, valid until the enumeration that yielded this value moves on: copy what
+/// must outlive that.
 /// </summary>
 public readonly struct FetchedRecords
 {

@@ -1,6 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 using Orleans.Hosting;
+using Orleans.Messaging;
 using Orleans.Stream.Client;
 
 namespace Orleans.Stream;
@@ -14,7 +17,11 @@ public static class OrleansStreamClientExtensions
     public static IServiceCollection AddOrleansStreamClient(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.TryAddSingleton(sp => new OrleansStreamClient(sp.GetRequiredService<IGrainFactory>()));
+        services.TryAddSingleton(sp => new OrleansStreamClient(
+            sp.GetRequiredService<IGrainFactory>(),
+            // An external client (it has a gateway list) gets direct per-broker connections; inside a silo, Orleans
+            // already sends each call to the grain's silo.
+            sp.GetService<IGatewayListProvider>() is null ? null : sp.GetRequiredService<IOptions<ClusterOptions>>().Value));
         return services;
     }
 

@@ -36,5 +36,11 @@ internal sealed class TopicMetadataCache(IGrainFactory grains, TimeSpan maxAge)
         return described;
     }
 
+    /// <summary>The partition's leader broker as last seen (however old; a wrong guess costs only a forwarding hop), or -1.</summary>
+    public int LeaderOf(TopicPartition topicPartition) =>
+        _topics.TryGetValue(topicPartition.Topic, out Entry? entry) && topicPartition.Partition < entry.Topic.Partitions.Length
+            ? entry.Topic.Partitions[topicPartition.Partition].Leader
+            : -1;
+
     public void Invalidate(string topic) => _topics.TryRemove(topic, out _);
 }

@@ -6,7 +6,7 @@ namespace Orleans.Stream.Client.Producing;
 /// The records waiting for one partition: the open batch being filled and sealed batches queued behind it, with
 /// at most one request in flight, so batches reach the partition in the order their records were produced.
 /// </summary>
-internal sealed class PartitionAccumulator(TopicPartition topicPartition, IPartitionGrain leader, int batchSize)
+internal sealed class PartitionAccumulator(TopicPartition topicPartition, int batchSize)
 {
     private readonly Lock _lock = new();
     private readonly Queue<ProducerBatch> _sealed = new();
@@ -14,8 +14,6 @@ internal sealed class PartitionAccumulator(TopicPartition topicPartition, IParti
     private bool _inFlight;
 
     public TopicPartition TopicPartition { get; } = topicPartition;
-
-    public IPartitionGrain Leader { get; } = leader;
 
     /// <summary>
     /// Adds a record to the open batch (sealing it first when the record would overflow it). <paramref name="sealedOne"/>

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Orleans.Stream.Client.Internal;
 using Orleans.Stream.Client.Metadata;
 using Orleans.Stream.Client.Producing;
+using Orleans.Stream.Client.Routing;
 using Orleans.Stream.Storage;
 using Orleans.Stream.Storage.Partitioning;
 
@@ -15,7 +16,7 @@ namespace Orleans.Stream.Client;
 /// </summary>
 public sealed class Producer : IAsyncDisposable
 {
-    private readonly IGrainFactory _grains;
+    private readonly BrokerConnections _brokers;
     private readonly TopicMetadataCache _metadata;
     private readonly ProducerOptions _options;
     private readonly ConcurrentDictionary<TopicPartition, PartitionAccumulator> _accumulators = new();
@@ -32,10 +33,10 @@ public sealed class Producer : IAsyncDisposable
     private int _flushRequests;
     private int _disposed;
 
-    internal Producer(IGrainFactory grains, ProducerOptions options)
+    internal Producer(IGrainFactory grains, BrokerConnections brokers, ProducerOptions options)
     {
         options.Validate();
-        _grains = grains;
+        _brokers = brokers;
         _options = options;
         _metadata = new TopicMetadataCache(grains, options.MetadataMaxAge);
         _sender = Task.Run(RunSenderAsync);
@@ -212,8 +213,8 @@ public sealed class Producer : IAsyncDisposable
         int estimate = alone - RecordBatchBuilder.BatchHeaderSize + RecordBatchBuilder.MaxDeltaGrowth;
         PartitionAccumulator accumulator = route.Accumulators[partition] ??= _accumulators.GetOrAdd(
             new TopicPartition(topic.Name, partition),
-            static (tp, state) => new PartitionAccumulator(tp, state.Grains.GetGrain<IPartitionGrain>(tp.ToString()), state.BatchLimit),
-            (Grains: _grains, route.BatchLimit));
+            static (tp, batchLimit) => new PartitionAccumulator(tp, batchLimit),
+            route.BatchLimit);
         Interlocked.Add(ref _bufferedBytes, estimate);
         long time = timestamp ?? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         (ProducerBatch batch, ValueTask<DeliveryResult> delivery) = accumulator.Append(time, key, value, headers, estimate, out bool sealedOne);
@@ -332,7 +333,7 @@ public sealed class Producer : IAsyncDisposable
     {
         try
         {
-            await DeliverAsync(accumulator, batch).ConfigureAwait(false);
+            await DeliverAsync(batch).ConfigureAwait(false);
         }
         finally
         {
@@ -345,7 +346,7 @@ public sealed class Producer : IAsyncDisposable
         }
     }
 
-    private async Task DeliverAsync(PartitionAccumulator accumulator, ProducerBatch batch)
+    private async Task DeliverAsync(ProducerBatch batch)
     {
         var request = new ProduceRequest(new BatchPayload(batch.Bytes), _options.Acks);
         long started = Environment.TickCount64;
@@ -354,14 +355,15 @@ public sealed class Producer : IAsyncDisposable
             OrleansStreamException failure;
             try
             {
+                IPartitionGrain leader = _brokers.PartitionGrain(batch.TopicPartition, _metadata.LeaderOf(batch.TopicPartition));
                 if (_options.Acks == Acks.None)
                 {
-                    await accumulator.Leader.ProduceNoAck(request).ConfigureAwait(false);
+                    await leader.ProduceNoAck(request).ConfigureAwait(false);
                     batch.Complete(-1);
                     return;
                 }
 
-                ProduceResponse response = await accumulator.Leader.Produce(request).ConfigureAwait(false);
+                ProduceResponse response = await leader.Produce(request).ConfigureAwait(false);
                 if (response.Error == ErrorCode.None)
                 {
                     batch.Complete(response.BaseOffset);

@@ -13,7 +13,7 @@ public sealed class ClientBuildingBlocksTests
     [Fact]
     public void The_accumulator_seals_batches_at_the_size_limit_and_sends_one_at_a_time_in_order()
     {
-        var accumulator = new PartitionAccumulator(Partition, leader: null!, batchSize: 4096);
+        var accumulator = new PartitionAccumulator(Partition, batchSize: 4096);
         var value = new byte[1000];
         int sealedCount = 0;
         for (int i = 0; i < 10; i++)
@@ -44,7 +44,7 @@ public sealed class ClientBuildingBlocksTests
     [Fact]
     public void An_open_batch_waits_for_linger_unless_flushed()
     {
-        var accumulator = new PartitionAccumulator(Partition, leader: null!, batchSize: 1 << 20);
+        var accumulator = new PartitionAccumulator(Partition, batchSize: 1 << 20);
         accumulator.Append(1, null, new byte[10], default, 64, out _);
         Assert.Null(accumulator.TakeReady(Environment.TickCount64, TimeSpan.FromMinutes(1), flush: false, out TimeSpan wait));
         Assert.InRange(wait, TimeSpan.FromSeconds(50), TimeSpan.FromMinutes(1));

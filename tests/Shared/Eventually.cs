@@ -1,0 +1,20 @@
+namespace Orleans.Stream.Testing;
+
+/// <summary>Waiting for a condition that background work makes true, bounded in time so a test fails instead of hanging.</summary>
+internal static class Eventually
+{
+    /// <summary>Checks <paramref name="condition"/> until it holds; throws naming <paramref name="what"/> (evaluated then) after <paramref name="timeout"/>.</summary>
+    public static async Task TrueAsync(Func<Task<bool>> condition, TimeSpan timeout, Func<string> what)
+    {
+        long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        while (!await condition())
+        {
+            if (Environment.TickCount64 > deadline)
+            {
+                throw new TimeoutException($"Not true within {timeout}: {what()}.");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+}
