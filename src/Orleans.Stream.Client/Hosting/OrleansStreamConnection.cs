@@ -112,7 +112,15 @@ public sealed class OrleansStreamConnection : IAsyncDisposable
         }
         finally
         {
-            _host.Dispose();
+            // Asynchronously: the client's per-broker connections close with it.
+            if (_host is IAsyncDisposable host)
+            {
+                await host.DisposeAsync();
+            }
+            else
+            {
+                _host.Dispose();
+            }
         }
     }
 }

@@ -177,10 +177,13 @@ internal sealed class BrokerConnections : IAsyncDisposable
             _connections.Clear();
         }
 
-        foreach (Connection connection in connections)
+        var closing = new Task[connections.Length];
+        for (int i = 0; i < connections.Length; i++)
         {
-            await connection.DisposeAsync().ConfigureAwait(false);
+            closing[i] = connections[i].DisposeAsync().AsTask();
         }
+
+        await Task.WhenAll(closing).ConfigureAwait(false);
     }
 
     /// <summary>An Orleans client whose only gateway is one broker's silo.</summary>
