@@ -1,0 +1,186 @@
+namespace Orleans.Stream.Storage.Log;
+
+/// <summary>What the log makes of an idempotent producer's batch (Kafka's sequence rules).</summary>
+internal enum SequenceVerdict
+{
+    /// <summary>The next batch of this producer (or not an idempotent batch at all): append it.</summary>
+    Append,
+
+    /// <summary>A retry of a batch already in the log: answer with its offsets, append nothing.</summary>
+    Duplicate,
+
+    /// <summary>A gap or a repeat that is not one of the recent batches: refuse (Kafka's OUT_OF_ORDER_SEQUENCE_NUMBER).</summary>
+    OutOfOrder,
+
+    /// <summary>An older epoch of a producer that has moved on: refuse (Kafka's INVALID_PRODUCER_EPOCH).</summary>
+    Fenced,
+
+    /// <summary>A producer this log has no state for, continuing mid-sequence: refuse (Kafka's UNKNOWN_PRODUCER_ID).</summary>
+    UnknownProducer,
+}
+
+/// <summary>Where one batch of an idempotent producer landed.</summary>
+internal readonly record struct ProducedBatch(int FirstSequence, int LastSequence, long FirstOffset, long LastOffset);
+
+/// <summary>
+/// Per producer id, its epoch and its last few batches, so that a retried batch is recognised and answered with its
+/// original offsets instead of being appended twice, and a batch that overtook a failed one is refused until the
+/// gap is filled (which is what lets a producer keep several requests in flight per partition and still keep
+/// order). The rules are Kafka's: sequences count records per partition from 0 within an epoch, wrap at
+/// <see cref="int.MaxValue"/>, and the last <see cref="RetainedBatches"/> batches are remembered (Kafka's limit on
+/// requests in flight with idempotence). Used by the log's single writer only: not thread-safe.
+/// </summary>
+internal sealed class ProducerStateTable
+{
+    public const int RetainedBatches = 5;
+
+    private readonly Dictionary<long, ProducerEntry> _producers = [];
+
+    public int Count => _producers.Count;
+
+    /// <summary>
+    /// The verdict on a batch of records <paramref name="firstSequence"/>..<paramref name="lastSequence"/> from
+    /// <paramref name="producerId"/> at <paramref name="epoch"/>. For a duplicate, <paramref name="original"/> is where
+    /// it landed; for an out-of-order batch, <paramref name="expectedSequence"/> is the sequence the log waits for.
+    /// </summary>
+    public SequenceVerdict Check(long producerId, short epoch, int firstSequence, int lastSequence, out ProducedBatch original, out int expectedSequence)
+    {
+        original = default;
+        expectedSequence = 0;
+        if (producerId < 0)
+        {
+            return SequenceVerdict.Append; // not idempotent
+        }
+
+        if (!_producers.TryGetValue(producerId, out ProducerEntry? entry))
+        {
+            return firstSequence == 0 ? SequenceVerdict.Append : SequenceVerdict.UnknownProducer;
+        }
+
+        if (epoch < entry.Epoch)
+        {
+            return SequenceVerdict.Fenced;
+        }
+
+        if (epoch > entry.Epoch)
+        {
+            // A new epoch starts its sequences again.
+            return firstSequence == 0 ? SequenceVerdict.Append : SequenceVerdict.OutOfOrder;
+        }
+
+        if (entry.Find(firstSequence, lastSequence, out original))
+        {
+            return SequenceVerdict.Duplicate;
+        }
+
+        expectedSequence = entry.Count == 0 ? 0 : Next(entry.Last.LastSequence);
+        return firstSequence == expectedSequence ? SequenceVerdict.Append : SequenceVerdict.OutOfOrder;
+    }
+
+    /// <summary>Remembers a batch the log has just appended (only after <see cref="Check"/> said <see cref="SequenceVerdict.Append"/>).</summary>
+    public void Record(long producerId, short epoch, ProducedBatch batch)
+    {
+        if (producerId < 0)
+        {
+            return;
+        }
+
+        if (!_producers.TryGetValue(producerId, out ProducerEntry? entry))
+        {
+            entry = new ProducerEntry(epoch);
+            _producers[producerId] = entry;
+        }
+        else if (epoch != entry.Epoch)
+        {
+            entry.Reset(epoch);
+        }
+
+        entry.Add(batch);
+    }
+
+    /// <summary>
+    /// Forgets batches at or after <paramref name="offset"/> (the log was truncated there); a producer left with no
+    /// batch is forgotten, so its next batch must start a sequence.
+    /// </summary>
+    public void TruncateFrom(long offset)
+    {
+        List<long>? emptied = null;
+        foreach ((long producerId, ProducerEntry entry) in _producers)
+        {
+            entry.RemoveFrom(offset);
+            if (entry.Count == 0)
+            {
+                (emptied ??= []).Add(producerId);
+            }
+        }
+
+        if (emptied is not null)
+        {
+            foreach (long producerId in emptied)
+            {
+                _producers.Remove(producerId);
+            }
+        }
+    }
+
+    private static int Next(int sequence) => sequence == int.MaxValue ? 0 : sequence + 1;
+
+    /// <summary>One producer: its epoch and a ring of its last batches, oldest first.</summary>
+    private sealed class ProducerEntry(short epoch)
+    {
+        private readonly ProducedBatch[] _batches = new ProducedBatch[RetainedBatches];
+        private int _start;
+
+        public short Epoch { get; private set; } = epoch;
+
+        public int Count { get; private set; }
+
+        public ProducedBatch Last => _batches[(_start + Count - 1) % RetainedBatches];
+
+        public void Reset(short epoch)
+        {
+            Epoch = epoch;
+            _start = 0;
+            Count = 0;
+        }
+
+        public void Add(ProducedBatch batch)
+        {
+            if (Count == RetainedBatches)
+            {
+                _batches[_start] = batch;
+                _start = (_start + 1) % RetainedBatches;
+            }
+            else
+            {
+                _batches[(_start + Count) % RetainedBatches] = batch;
+                Count++;
+            }
+        }
+
+        public bool Find(int firstSequence, int lastSequence, out ProducedBatch found)
+        {
+            for (int i = 0; i < Count; i++)
+            {
+                ProducedBatch batch = _batches[(_start + i) % RetainedBatches];
+                if (batch.FirstSequence == firstSequence && batch.LastSequence == lastSequence)
+                {
+                    found = batch;
+                    return true;
+                }
+            }
+
+            found = default;
+            return false;
+        }
+
+        /// <summary>Drops the newest batches while they start at or after <paramref name="offset"/>.</summary>
+        public void RemoveFrom(long offset)
+        {
+            while (Count > 0 && Last.FirstOffset >= offset)
+            {
+                Count--;
+            }
+        }
+    }
+}
