@@ -39,7 +39,7 @@ public readonly struct BatchPayload
     /// with the payload: the sender must not touch the memory after handing the payload to a call.
     /// </summary>
     public static BatchPayload Lease(ReadOnlyMemory<byte> bytes, IDisposable owner) =>
-        new(MemoryMarshal.AsMemory(bytes), owner);
+        new(MemoryMarshal.AsMemory(bytes), new PayloadLease(owner));
 
     internal static BatchPayload Received(byte[] pooled, int length) => new(pooled.AsMemory(0, length), pooled);
 
@@ -51,18 +51,40 @@ public readonly struct BatchPayload
             case byte[] pooled:
                 ArrayPool<byte>.Shared.Return(pooled);
                 break;
-            case IDisposable lease:
-                lease.Dispose();
+            case PayloadLease lease:
+                lease.Release();
                 break;
         }
     }
 
-    /// <summary>After the codec has written a leased payload to the wire, its memory is no longer needed here.</summary>
-    internal void ReleaseLeaseAfterWrite()
+    /// <summary>
+    /// Throws if this is a lease already given back: its memory may belong to someone else by now, and must never
+    /// be written to the wire (were a message ever serialized twice, it fails instead of sending foreign bytes).
+    /// </summary>
+    internal void EnsureReadable()
     {
-        if (_owner is IDisposable lease)
+        if (_owner is PayloadLease { IsReleased: true })
         {
-            lease.Dispose();
+            throw new InvalidOperationException("A leased batch payload was written after its memory had been released.");
+        }
+    }
+
+    /// <summary>After the codec has written a leased payload to the wire, its memory is no longer needed here.</summary>
+    internal void ReleaseLeaseAfterWrite() => (_owner as PayloadLease)?.Release();
+
+    /// <summary>Releases the owner's memory exactly once, and remembers that it did.</summary>
+    private sealed class PayloadLease(IDisposable owner)
+    {
+        private int _released;
+
+        public bool IsReleased => Volatile.Read(ref _released) != 0;
+
+        public void Release()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                owner.Dispose();
+            }
         }
     }
 }

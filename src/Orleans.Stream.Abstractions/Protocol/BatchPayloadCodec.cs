@@ -16,6 +16,7 @@ internal sealed class BatchPayloadCodec : IFieldCodec<BatchPayload>
     public void WriteField<TBufferWriter>(ref Writer<TBufferWriter> writer, uint fieldIdDelta, Type? expectedType, BatchPayload value)
         where TBufferWriter : IBufferWriter<byte>
     {
+        value.EnsureReadable();
         ReferenceCodec.MarkValueField(writer.Session);
         writer.WriteFieldHeader(fieldIdDelta, expectedType, typeof(BatchPayload), WireType.LengthPrefixed);
         writer.WriteVarUInt32((uint)value.Length);

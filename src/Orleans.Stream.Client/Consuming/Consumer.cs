@@ -286,7 +286,7 @@ public sealed class Consumer : IAsyncDisposable
             bool queued = false;
             try
             {
-                if (FetchedChunk.Scan(topicPartition, batches.Memory.Span, offset, out long next))
+                if (FetchedChunk.Scan(topicPartition, batches.Memory.Span, offset, consumer._options.CheckCrcs, out long next))
                 {
                     await consumer._chunks.Writer.WriteAsync(new FetchedChunk(topicPartition, batches, offset, next, null, stop), stop).ConfigureAwait(false);
                     queued = true;

@@ -28,6 +28,12 @@ public sealed record ConsumerOptions
     /// <summary>Fetched chunks buffered per consumer ahead of the application, over all partitions.</summary>
     public int PrefetchChunks { get; init; } = 16;
 
+    /// <summary>
+    /// Kafka's <c>check.crcs</c>: verify every fetched batch's CRC before any of its records reach the application
+    /// (a mismatch fails the consumer with CorruptMessage). The broker checks on read too; this covers the way here.
+    /// </summary>
+    public bool CheckCrcs { get; init; } = true;
+
     /// <summary><c>retry.backoff.ms</c> / <c>retry.backoff.max.ms</c> for failed fetches.</summary>
     public TimeSpan RetryBackoff { get; init; } = TimeSpan.FromMilliseconds(100);
 

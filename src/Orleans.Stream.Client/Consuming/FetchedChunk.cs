@@ -22,10 +22,10 @@ internal sealed record FetchedChunk(TopicPartition TopicPartition, BatchPayload 
 
     /// <summary>
     /// Where the next fetch starts after these batches, and whether they hold any record at or after
-    /// <paramref name="fromOffset"/>: a walk over batch headers only. Throws for compressed batches, which this client
-    /// cannot read yet.
+    /// <paramref name="fromOffset"/>: a walk over batch headers (and, with <paramref name="checkCrcs"/>, a CRC over each
+    /// batch it delivers). Throws for a CRC mismatch and for compressed batches, which this client cannot read yet.
     /// </summary>
-    public static bool Scan(TopicPartition topicPartition, ReadOnlySpan<byte> batches, long fromOffset, out long nextOffset)
+    public static bool Scan(TopicPartition topicPartition, ReadOnlySpan<byte> batches, long fromOffset, bool checkCrcs, out long nextOffset)
     {
         nextOffset = fromOffset;
         bool any = false;
@@ -35,6 +35,12 @@ internal sealed record FetchedChunk(TopicPartition TopicPartition, BatchPayload 
             if (header.LastOffset < fromOffset)
             {
                 continue;
+            }
+
+            if (checkCrcs && !batch.IsCrcValid)
+            {
+                throw new OrleansStreamException(ErrorCode.CorruptMessage,
+                    $"{topicPartition}: the batch at offset {header.BaseOffset} arrived with a CRC that does not match its bytes.");
             }
 
             nextOffset = Math.Max(nextOffset, header.LastOffset + 1);

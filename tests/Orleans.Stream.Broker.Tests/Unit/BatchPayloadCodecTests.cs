@@ -24,6 +24,10 @@ public sealed class BatchPayloadCodecTests
         Assert.Equal((10L, 0L, 12L), (received.HighWatermark, received.LogStartOffset, received.LogEndOffset));
         received.Batches.Release();
         Assert.Equal(1, lease.Disposals); // the receiver's copy is its own; releasing it leaves the sender's lease alone
+
+        // Written a second time, a released lease fails rather than send bytes its buffer may hold for someone else.
+        Assert.Throws<InvalidOperationException>(() => Serializer.SerializeToArray(response));
+        Assert.Equal(1, lease.Disposals);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Orleans.Stream.Client.Consuming;
 using System.Buffers.Binary;
 using System.Text;
 using Orleans.Stream.Client;
@@ -75,6 +76,22 @@ public sealed class ClientBuildingBlocksTests
         }
 
         Assert.Equal([(11L, "b"), (12L, "c"), (13L, "d"), (14L, "e")], seen);
+    }
+
+    [Fact]
+    public void A_fetched_batch_whose_bytes_do_not_match_its_crc_is_refused_before_any_record_is_delivered()
+    {
+        byte[] batches = [.. Batch(baseOffset: 10, "a", "b"), .. Batch(baseOffset: 12, "c", "d")];
+        Assert.True(FetchedChunk.Scan(Partition, batches, 10, checkCrcs: true, out long next));
+        Assert.Equal(14, next);
+
+        batches[^1] ^= 0x20; // one bit of the last record's value, inside the second batch's CRC
+        var error = Assert.Throws<OrleansStreamException>(() => FetchedChunk.Scan(Partition, batches, 10, checkCrcs: true, out _));
+        Assert.Equal(ErrorCode.CorruptMessage, error.Code);
+        Assert.Contains("offset 12", error.Message);
+
+        // With check.crcs=false the consumer trusts the bytes.
+        Assert.True(FetchedChunk.Scan(Partition, batches, 10, checkCrcs: false, out _));
     }
 
     private static byte[] Batch(long baseOffset, params string[] values)
