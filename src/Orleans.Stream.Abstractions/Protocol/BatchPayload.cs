@@ -17,12 +17,12 @@ namespace Orleans.Stream;
 [Immutable]
 public readonly struct BatchPayload
 {
-    // A rented array (received) or an IDisposable lease (given away by the sender); null when borrowed.
-    private readonly object? _owner;
+    // Null when the memory is borrowed from the sender.
+    private readonly Ownership? _owner;
 
     public BatchPayload(Memory<byte> bytes) => Memory = bytes;
 
-    private BatchPayload(Memory<byte> bytes, object owner)
+    private BatchPayload(Memory<byte> bytes, Ownership owner)
     {
         Memory = bytes;
         _owner = owner;
@@ -35,55 +35,63 @@ public readonly struct BatchPayload
     public bool IsEmpty => Memory.IsEmpty;
 
     /// <summary>
-    /// A payload over memory that <paramref name="owner"/> releases when disposed (idempotently). Its ownership moves
-    /// with the payload: the sender must not touch the memory after handing the payload to a call.
+    /// A payload over memory that <paramref name="owner"/> releases when disposed. Its ownership moves with the
+    /// payload: the sender must not touch the memory after handing the payload to a call.
     /// </summary>
     public static BatchPayload Lease(ReadOnlyMemory<byte> bytes, IDisposable owner) =>
-        new(MemoryMarshal.AsMemory(bytes), new PayloadLease(owner));
+        new(MemoryMarshal.AsMemory(bytes), new Ownership(owner, releasedOnWrite: true));
 
-    internal static BatchPayload Received(byte[] pooled, int length) => new(pooled.AsMemory(0, length), pooled);
+    /// <summary>A payload received into a rented array. Not released on write: a receiver may pass it on more than once.</summary>
+    internal static BatchPayload Received(byte[] pooled, int length) =>
+        new(pooled.AsMemory(0, length), new Ownership(pooled, releasedOnWrite: false));
 
-    /// <summary>Gives the bytes back (to the pool or the lease's owner); a no-op for borrowed memory. Call at most once.</summary>
-    public void Release()
-    {
-        switch (_owner)
-        {
-            case byte[] pooled:
-                ArrayPool<byte>.Shared.Return(pooled);
-                break;
-            case PayloadLease lease:
-                lease.Release();
-                break;
-        }
-    }
+    /// <summary>Gives the bytes back (to the pool or the lease's owner), once however often it is called; a no-op for borrowed memory.</summary>
+    public void Release() => _owner?.Release();
 
     /// <summary>
-    /// Throws if this is a lease already given back: its memory may belong to someone else by now, and must never
-    /// be written to the wire (were a message ever serialized twice, it fails instead of sending foreign bytes).
+    /// Throws if the memory was already given back: it may belong to someone else by now and must never be written to
+    /// the wire (were a message ever serialized twice, it fails instead of sending foreign bytes).
     /// </summary>
     internal void EnsureReadable()
     {
-        if (_owner is PayloadLease { IsReleased: true })
+        if (_owner is { IsReleased: true })
         {
-            throw new InvalidOperationException("A leased batch payload was written after its memory had been released.");
+            throw new InvalidOperationException("A batch payload was written after its memory had been released.");
         }
     }
 
     /// <summary>After the codec has written a leased payload to the wire, its memory is no longer needed here.</summary>
-    internal void ReleaseLeaseAfterWrite() => (_owner as PayloadLease)?.Release();
+    internal void ReleaseIfLeased()
+    {
+        if (_owner is { ReleasedOnWrite: true } lease)
+        {
+            lease.Release();
+        }
+    }
 
-    /// <summary>Releases the owner's memory exactly once, and remembers that it did.</summary>
-    private sealed class PayloadLease(IDisposable owner)
+    /// <summary>Who gives the memory back (a rented array or an <see cref="IDisposable"/>), exactly once.</summary>
+    private sealed class Ownership(object owner, bool releasedOnWrite)
     {
         private int _released;
+
+        public bool ReleasedOnWrite => releasedOnWrite;
 
         public bool IsReleased => Volatile.Read(ref _released) != 0;
 
         public void Release()
         {
-            if (Interlocked.Exchange(ref _released, 1) == 0)
+            if (Interlocked.Exchange(ref _released, 1) != 0)
             {
-                owner.Dispose();
+                return;
+            }
+
+            if (owner is byte[] pooled)
+            {
+                ArrayPool<byte>.Shared.Return(pooled);
+            }
+            else
+            {
+                ((IDisposable)owner).Dispose();
             }
         }
     }

@@ -21,7 +21,7 @@ internal sealed class BatchPayloadCodec : IFieldCodec<BatchPayload>
         writer.WriteFieldHeader(fieldIdDelta, expectedType, typeof(BatchPayload), WireType.LengthPrefixed);
         writer.WriteVarUInt32((uint)value.Length);
         writer.Write(value.Memory.Span);
-        value.ReleaseLeaseAfterWrite();
+        value.ReleaseIfLeased();
     }
 
     public BatchPayload ReadValue<TInput>(ref Reader<TInput> reader, Field field)

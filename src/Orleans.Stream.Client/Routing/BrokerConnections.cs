@@ -156,7 +156,6 @@ internal sealed class BrokerConnections : IAsyncDisposable
             // The broker may come back on another endpoint: forget this one, so the next attempt asks the controller.
             if (_gateways.TryGetValue(connection.Broker, out string? gateway) && gateway == connection.Gateway)
             {
-                _gateways = new Dictionary<int, string>(_gateways);
                 _gateways.Remove(connection.Broker);
             }
         }

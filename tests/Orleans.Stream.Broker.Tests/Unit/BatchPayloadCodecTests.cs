@@ -44,6 +44,24 @@ public sealed class BatchPayloadCodecTests
         Assert.Equal(new byte[] { 1, 2, 3, 4, 5 }, bytes); // the sender's memory is untouched by the receiver's release
     }
 
+    [Fact]
+    public void A_received_payload_released_twice_goes_back_to_the_pool_once()
+    {
+        // An unusual size (a bucket of its own), so no other test's buffers mix in.
+        byte[] bytes = new byte[3_000_001];
+        ProduceRequest received = Serializer.Deserialize<ProduceRequest>(Serializer.SerializeToArray(new ProduceRequest(new BatchPayload(bytes), Acks.All)));
+
+        received.Batches.Release();
+        received.Batches.Release();
+
+        // Returned twice, the same array would be handed to two renters at once.
+        byte[] first = System.Buffers.ArrayPool<byte>.Shared.Rent(3_000_001);
+        byte[] second = System.Buffers.ArrayPool<byte>.Shared.Rent(3_000_001);
+        Assert.NotSame(first, second);
+        System.Buffers.ArrayPool<byte>.Shared.Return(first);
+        System.Buffers.ArrayPool<byte>.Shared.Return(second);
+    }
+
     private sealed class CountingLease : IDisposable
     {
         public int Disposals { get; private set; }
