@@ -22,6 +22,9 @@ public enum ErrorCode : short
     InvalidReplicationFactor = 38,
     InvalidRequest = 42,
     InvalidConfig = 40,
+    OutOfOrderSequenceNumber = 45,
+    InvalidProducerEpoch = 47,
     KafkaStorageError = 56,
+    UnknownProducerId = 59,
     InvalidRecord = 87,
 }

@@ -11,7 +11,16 @@ internal readonly record struct BatchSetSummary(
     long FirstBaseOffset,
     long LastOffset,
     long MaxTimestamp,
-    int TotalBytes);
+    int TotalBytes,
+    IdempotentBatch Producer);
+
+/// <summary>The producer fields of an append from an idempotent producer (which holds exactly one batch); <see cref="None"/> otherwise.</summary>
+internal readonly record struct IdempotentBatch(long ProducerId, short Epoch, int FirstSequence, int LastSequence)
+{
+    public static IdempotentBatch None { get; } = new(NoProducerId, NoProducerEpoch, NoSequence, NoSequence);
+
+    public bool IsIdempotent => ProducerId >= 0;
+}
 
 /// <summary>How strictly offsets inside an append are checked.</summary>
 internal enum OffsetRule
@@ -43,6 +52,7 @@ internal static class RecordBatchValidator
         long firstBase = -1;
         long lastOffset = -1;
         long maxTimestamp = NoTimestamp;
+        IdempotentBatch producer = IdempotentBatch.None;
         int position = 0;
         while (position < data.Length)
         {
@@ -86,6 +96,24 @@ internal static class RecordBatchValidator
                 CheckRecords(batch, header, position, rule);
             }
 
+            if (rule == OffsetRule.AssignOnAppend && (header.ProducerId >= 0 || producer.IsIdempotent))
+            {
+                // As in Kafka: the sequence check answers for one batch per request, so an idempotent append is one batch.
+                if (batches > 0)
+                {
+                    throw new InvalidRecordException("An append from an idempotent producer must hold exactly one record batch.");
+                }
+
+                if (header.BaseSequence < 0 || header.ProducerEpoch < 0)
+                {
+                    throw new InvalidRecordException(
+                        $"Record batch at byte {position} has producer id {header.ProducerId} but epoch {header.ProducerEpoch} and base sequence {header.BaseSequence}; both must be non-negative.");
+                }
+
+                producer = new IdempotentBatch(header.ProducerId, header.ProducerEpoch, header.BaseSequence,
+                    Log.ProducerStateTable.LastSequenceOf(header.BaseSequence, header.LastOffsetDelta));
+            }
+
             if (firstBase < 0)
             {
                 firstBase = header.BaseOffset;
@@ -99,7 +127,7 @@ internal static class RecordBatchValidator
             position += size;
         }
 
-        return new BatchSetSummary(batches, records, offsets, firstBase, lastOffset, maxTimestamp, data.Length);
+        return new BatchSetSummary(batches, records, offsets, firstBase, lastOffset, maxTimestamp, data.Length, producer);
     }
 
     /// <summary>Header-level checks shared by append validation and reads: magic, CRC, counts.</summary>

@@ -50,38 +50,10 @@ internal sealed class BatchCursor : IDisposable
     public BatchStatus TryRead(long position, bool verifyCrc, out ReadOnlySpan<byte> batch, out string? problem)
     {
         batch = default;
-        problem = null;
-        long remaining = _limit - position;
-        if (remaining <= 0)
+        BatchStatus status = TryReadHeader(position, out _, out long size, out problem);
+        if (status != BatchStatus.Ok)
         {
-            return BatchStatus.End;
-        }
-
-        if (remaining < HeaderSize || !Fill(position, HeaderSize))
-        {
-            problem = $"only {remaining} bytes remain at position {position}, less than a batch header";
-            return BatchStatus.Incomplete;
-        }
-
-        ReadOnlySpan<byte> header = Buffered(position, HeaderSize);
-        int batchLength = BinaryPrimitives.ReadInt32BigEndian(header[BatchLengthOffset..]);
-        if (batchLength < HeaderSize - LogOverhead)
-        {
-            problem = $"batch at position {position} declares impossible batchLength {batchLength}";
-            return BatchStatus.Corrupt;
-        }
-
-        if (header[MagicOffset] != CurrentMagic)
-        {
-            problem = $"batch at position {position} has magic {header[MagicOffset]}, expected {CurrentMagic}";
-            return BatchStatus.Corrupt;
-        }
-
-        long size = (long)batchLength + LogOverhead;
-        if (size > remaining)
-        {
-            problem = $"batch at position {position} declares {size} bytes but only {remaining} remain";
-            return BatchStatus.Incomplete;
+            return status;
         }
 
         if (!Fill(position, (int)size))
@@ -101,6 +73,51 @@ internal sealed class BatchCursor : IDisposable
                 batch = default;
                 return BatchStatus.Corrupt;
             }
+        }
+
+        return BatchStatus.Ok;
+    }
+
+    /// <summary>
+    /// Reads only the fixed header of the batch at <paramref name="position"/> and checks that the whole batch fits
+    /// before the limit; <paramref name="size"/> is the batch's total size. The header bytes stay valid until the next call.
+    /// </summary>
+    public BatchStatus TryReadHeader(long position, out ReadOnlySpan<byte> header, out long size, out string? problem)
+    {
+        header = default;
+        size = 0;
+        problem = null;
+        long remaining = _limit - position;
+        if (remaining <= 0)
+        {
+            return BatchStatus.End;
+        }
+
+        if (remaining < HeaderSize || !Fill(position, HeaderSize))
+        {
+            problem = $"only {remaining} bytes remain at position {position}, less than a batch header";
+            return BatchStatus.Incomplete;
+        }
+
+        header = Buffered(position, HeaderSize);
+        int batchLength = BinaryPrimitives.ReadInt32BigEndian(header[BatchLengthOffset..]);
+        if (batchLength < HeaderSize - LogOverhead)
+        {
+            problem = $"batch at position {position} declares impossible batchLength {batchLength}";
+            return BatchStatus.Corrupt;
+        }
+
+        if (header[MagicOffset] != CurrentMagic)
+        {
+            problem = $"batch at position {position} has magic {header[MagicOffset]}, expected {CurrentMagic}";
+            return BatchStatus.Corrupt;
+        }
+
+        size = (long)batchLength + LogOverhead;
+        if (size > remaining)
+        {
+            problem = $"batch at position {position} declares {size} bytes but only {remaining} remain";
+            return BatchStatus.Incomplete;
         }
 
         return BatchStatus.Ok;

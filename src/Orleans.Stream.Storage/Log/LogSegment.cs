@@ -14,6 +14,9 @@ internal sealed class LogSegment
 {
     private const int ScanBufferSize = 1024 * 1024;
 
+    // Header walks skip batch bodies: a buffer this size holds many small batches' headers, or one big batch's.
+    private const int HeaderScanBufferSize = 64 * 1024;
+
     private readonly string _directory;
     private readonly object _indexLoadLock = new();
     private OffsetIndex? _offsetIndex;
@@ -190,6 +193,32 @@ internal sealed class LogSegment
             }
 
             position += batch.Length;
+        }
+    }
+
+    /// <summary>
+    /// Calls <paramref name="visit"/> with the header of every batch in the segment, reading headers only (recovery
+    /// rebuilding per-batch state such as the producer table). A damaged header throws <see cref="CorruptRecordException"/>.
+    /// </summary>
+    public void VisitHeaders<TState>(TState state, Action<TState, RecordBatchHeader> visit)
+    {
+        using var cursor = new BatchCursor(Handle, Size, HeaderScanBufferSize);
+        long position = 0;
+        while (true)
+        {
+            BatchStatus status = cursor.TryReadHeader(position, out ReadOnlySpan<byte> header, out long size, out string? problem);
+            if (status == BatchStatus.End)
+            {
+                return;
+            }
+
+            if (status != BatchStatus.Ok)
+            {
+                throw new CorruptRecordException($"Segment {LogPath} is damaged: {problem}.");
+            }
+
+            visit(state, RecordBatchHeader.Read(header));
+            position += size;
         }
     }
 

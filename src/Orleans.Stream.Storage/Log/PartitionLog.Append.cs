@@ -130,6 +130,12 @@ public sealed partial class PartitionLog
         long logEnd = active.NextOffset;
         BatchSetSummary summary = request.Summary;
         long first, last;
+        IdempotentBatch producer = summary.Producer;
+        if (producer.IsIdempotent && !PassesSequenceCheck(request, producer, out bool awaitsFlush))
+        {
+            return awaitsFlush;
+        }
+
         if (request.Rule == OffsetRule.AssignOnAppend)
         {
             first = logEnd;
@@ -176,6 +182,15 @@ public sealed partial class PartitionLog
 
         request.FirstOffset = first;
         request.LastOffset = last;
+        if (producer.IsIdempotent)
+        {
+            _producers.Record(producer.ProducerId, producer.Epoch, new ProducedBatch(producer.FirstSequence, producer.LastSequence, first, last), summary.MaxTimestamp);
+        }
+        else if (request.Rule == OffsetRule.KeepAsWritten)
+        {
+            ObserveProducers(request.Batches.Span);
+        }
+
         if (config.FlushPolicy == FlushPolicy.Replicated)
         {
             if (_autoAdvanceHighWatermark)
@@ -189,6 +204,58 @@ public sealed partial class PartitionLog
 
         _awaitingFlush.Enqueue(request);
         return true;
+    }
+
+    /// <summary>
+    /// Applies the idempotent producer's sequence rules before anything is written. False when the append must not be
+    /// written: refused (the request failed), or a retry of a batch already in the log, which is answered with that
+    /// batch's offsets once they are as durable as a fresh append's would be (<paramref name="awaitsFlush"/>).
+    /// </summary>
+    private bool PassesSequenceCheck(AppendRequest request, in IdempotentBatch producer, out bool awaitsFlush)
+    {
+        awaitsFlush = false;
+        SequenceVerdict verdict = _producers.Check(
+            producer.ProducerId, producer.Epoch, producer.FirstSequence, producer.LastSequence, out ProducedBatch original, out int expected);
+        switch (verdict)
+        {
+            case SequenceVerdict.Append:
+                return true;
+            case SequenceVerdict.Duplicate:
+                request.FirstOffset = original.FirstOffset;
+                request.LastOffset = original.LastOffset;
+                if (Config.FlushPolicy == FlushPolicy.GroupCommit && original.LastOffset >= DurableOffset)
+                {
+                    _awaitingFlush.Enqueue(request);
+                    awaitsFlush = true;
+                }
+                else
+                {
+                    request.Complete(LogStartOffset);
+                }
+
+                return false;
+            case SequenceVerdict.Fenced:
+                request.Fail(new InvalidProducerEpochException(producer.ProducerId, producer.Epoch));
+                return false;
+            case SequenceVerdict.UnknownProducer:
+                request.Fail(new UnknownProducerIdException(producer.ProducerId, producer.FirstSequence));
+                return false;
+            default:
+                request.Fail(new OutOfOrderSequenceException(producer.ProducerId, producer.FirstSequence, expected));
+                return false;
+        }
+    }
+
+    /// <summary>Records the idempotent producers' batches among replicated data (the leader checked their sequences).</summary>
+    private void ObserveProducers(ReadOnlySpan<byte> batches)
+    {
+        int position = 0;
+        while (position < batches.Length)
+        {
+            RecordBatchHeader header = RecordBatchHeader.Read(batches[position..]);
+            _producers.Observe(header);
+            position += header.TotalSize;
+        }
     }
 
     /// <summary>Writes each batch's base offset (and leader epoch): fields outside the CRC, so no re-checksum.</summary>

@@ -95,6 +95,7 @@ public sealed partial class PartitionLog
             }
 
             segment.TruncateTo(position);
+            _producers.TruncateFrom(newEnd);
             Log.Truncated(_logger, _directory, newEnd);
             return newEnd;
         }
@@ -115,6 +116,7 @@ public sealed partial class PartitionLog
         long now = NowMs;
         long highWatermark = HighWatermark;
         LogSegment[] segments = _view.Segments;
+        _producers.RemoveExpired(now, _producerIdExpirationMs);
 
         int expired = 0;
         if (config.RetentionMs >= 0)
@@ -193,6 +195,7 @@ public sealed partial class PartitionLog
                 {
                     view.Active.WriteIndexesForCleanShutdown();
                     Volatile.Write(ref _durableOffset, view.Active.NextOffset);
+                    ProducerStateSnapshot.Write(_directory, _producers, view.Active.NextOffset);
                     WriteCheckpoint(clean: true);
                 }
             }

@@ -25,6 +25,10 @@ public sealed partial class PartitionLog : IAsyncDisposable
     private readonly long _checkpointIntervalMs;
     private readonly ConcurrentQueue<WriteCommand> _commands = new();
     private readonly ConcurrentQueue<AppendRequest> _awaitingFlush = new();
+
+    // Writer only (and Open, before the writer exists): the idempotent producers' recent batches.
+    private readonly ProducerStateTable _producers = new();
+    private readonly long _producerIdExpirationMs;
     private readonly object _flushLock = new();
     private readonly WriterWorkItem _writerWorkItem;
     private readonly FlusherWorkItem _flusherWorkItem;
@@ -50,6 +54,7 @@ public sealed partial class PartitionLog : IAsyncDisposable
         _logger = options.Logger;
         _autoAdvanceHighWatermark = options.AutoAdvanceHighWatermark;
         _checkpointIntervalMs = (long)options.CheckpointInterval.TotalMilliseconds;
+        _producerIdExpirationMs = (long)options.ProducerIdExpiration.TotalMilliseconds;
         _view = view;
         _writerWorkItem = new WriterWorkItem(this);
         _flusherWorkItem = new FlusherWorkItem(this);
@@ -196,6 +201,7 @@ public sealed partial class PartitionLog : IAsyncDisposable
         log._durableOffset = logEnd;
         log._highWatermark = options.AutoAdvanceHighWatermark ? logEnd : Math.Min(checkpoint?.HighWatermark ?? 0, logEnd);
         log._lastCheckpointMs = now;
+        log.RestoreProducerState(clean ? logEnd : -1);
 
         // From here on a crash must rescan the active segment: the checkpoint no longer says "clean".
         log.WriteCheckpoint(clean: false);
@@ -215,6 +221,25 @@ public sealed partial class PartitionLog : IAsyncDisposable
 
         Enqueue(close);
         return new ValueTask(close.Task);
+    }
+
+    /// <summary>
+    /// Open only: the producer table from the clean-shutdown snapshot taken at <paramref name="snapshotLogEnd"/>, or
+    /// else rebuilt from every batch header in the log (after a crash; headers only, bodies are skipped).
+    /// </summary>
+    private void RestoreProducerState(long snapshotLogEnd)
+    {
+        if (ProducerStateSnapshot.TryLoad(_directory, snapshotLogEnd, _producers))
+        {
+            return;
+        }
+
+        foreach (LogSegment segment in _view.Segments)
+        {
+            segment.VisitHeaders(_producers, static (table, header) => table.Observe(header));
+        }
+
+        _producers.RemoveExpired(NowMs, _producerIdExpirationMs);
     }
 
     private static T Add<T>(List<T> list, T item)

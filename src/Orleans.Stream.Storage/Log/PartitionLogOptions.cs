@@ -20,5 +20,11 @@ public sealed record PartitionLogOptions
     /// <summary>How often the recovery checkpoint is rewritten (it is also written on roll and close).</summary>
     public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Kafka's <c>producer.id.expiration.ms</c>: an idempotent producer that wrote nothing for this long is forgotten
+    /// at the next retention pass; if it comes back mid-sequence it is told to start a new one (UnknownProducerId).
+    /// </summary>
+    public TimeSpan ProducerIdExpiration { get; init; } = TimeSpan.FromDays(1);
+
     public ILogger Logger { get; init; } = NullLogger.Instance;
 }

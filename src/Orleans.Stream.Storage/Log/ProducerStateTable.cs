@@ -22,6 +22,9 @@ internal enum SequenceVerdict
 /// <summary>Where one batch of an idempotent producer landed.</summary>
 internal readonly record struct ProducedBatch(int FirstSequence, int LastSequence, long FirstOffset, long LastOffset);
 
+/// <summary>One producer as a snapshot stores it.</summary>
+internal readonly record struct ProducerSnapshotEntry(long ProducerId, short Epoch, long LastTimestamp, ProducedBatch[] Batches);
+
 /// <summary>
 /// Per producer id, its epoch and its last few batches, so that a retried batch is recognised and answered with its
 /// original offsets instead of being appended twice, and a batch that overtook a failed one is refused until the
@@ -78,7 +81,7 @@ internal sealed class ProducerStateTable
     }
 
     /// <summary>Remembers a batch the log has just appended (only after <see cref="Check"/> said <see cref="SequenceVerdict.Append"/>).</summary>
-    public void Record(long producerId, short epoch, ProducedBatch batch)
+    public void Record(long producerId, short epoch, ProducedBatch batch, long timestamp = 0)
     {
         if (producerId < 0)
         {
@@ -96,6 +99,75 @@ internal sealed class ProducerStateTable
         }
 
         entry.Add(batch);
+        entry.LastTimestamp = Math.Max(entry.LastTimestamp, timestamp);
+    }
+
+    /// <summary>
+    /// Remembers a batch that is in the log with its offsets stamped: one the leader appended, one a follower copied,
+    /// or one recovery found. Batches without a producer id are ignored.
+    /// </summary>
+    public void Observe(in RecordBatchHeader header)
+    {
+        if (header.ProducerId >= 0)
+        {
+            Record(header.ProducerId, header.ProducerEpoch,
+                new ProducedBatch(header.BaseSequence, LastSequenceOf(header.BaseSequence, header.LastOffsetDelta), header.BaseOffset, header.LastOffset),
+                header.MaxTimestamp);
+        }
+    }
+
+    /// <summary>The sequence of a batch's last record: sequences wrap from <see cref="int.MaxValue"/> to 0, as in Kafka.</summary>
+    public static int LastSequenceOf(int baseSequence, int lastOffsetDelta) =>
+        baseSequence > int.MaxValue - lastOffsetDelta ? lastOffsetDelta - (int.MaxValue - baseSequence) - 1 : baseSequence + lastOffsetDelta;
+
+    /// <summary>
+    /// Forgets producers whose newest batch is older than <paramref name="expirationMs"/> (Kafka's
+    /// <c>producer.id.expiration.ms</c>), so the table does not grow with every producer that ever wrote.
+    /// Returns how many were forgotten.
+    /// </summary>
+    public int RemoveExpired(long nowMs, long expirationMs)
+    {
+        List<long>? expired = null;
+        foreach ((long producerId, ProducerEntry entry) in _producers)
+        {
+            if (nowMs - entry.LastTimestamp >= expirationMs)
+            {
+                (expired ??= []).Add(producerId);
+            }
+        }
+
+        if (expired is null)
+        {
+            return 0;
+        }
+
+        foreach (long producerId in expired)
+        {
+            _producers.Remove(producerId);
+        }
+
+        return expired.Count;
+    }
+
+    /// <summary>Every producer with its epoch, newest timestamp and retained batches (oldest first): what a snapshot holds.</summary>
+    public IEnumerable<ProducerSnapshotEntry> Entries()
+    {
+        foreach ((long producerId, ProducerEntry entry) in _producers)
+        {
+            yield return new ProducerSnapshotEntry(producerId, entry.Epoch, entry.LastTimestamp, entry.ToArray());
+        }
+    }
+
+    /// <summary>Puts back a producer read from a snapshot.</summary>
+    public void Restore(in ProducerSnapshotEntry saved)
+    {
+        var entry = new ProducerEntry(saved.Epoch) { LastTimestamp = saved.LastTimestamp };
+        foreach (ProducedBatch batch in saved.Batches)
+        {
+            entry.Add(batch);
+        }
+
+        _producers[saved.ProducerId] = entry;
     }
 
     /// <summary>
@@ -133,6 +205,9 @@ internal sealed class ProducerStateTable
 
         public short Epoch { get; private set; } = epoch;
 
+        /// <summary>The largest record timestamp of its batches: what <c>producer.id.expiration.ms</c> counts from.</summary>
+        public long LastTimestamp { get; set; }
+
         public int Count { get; private set; }
 
         public ProducedBatch Last => _batches[(_start + Count - 1) % RetainedBatches];
@@ -156,6 +231,17 @@ internal sealed class ProducerStateTable
                 _batches[(_start + Count) % RetainedBatches] = batch;
                 Count++;
             }
+        }
+
+        public ProducedBatch[] ToArray()
+        {
+            var batches = new ProducedBatch[Count];
+            for (int i = 0; i < Count; i++)
+            {
+                batches[i] = _batches[(_start + i) % RetainedBatches];
+            }
+
+            return batches;
         }
 
         public bool Find(int firstSequence, int lastSequence, out ProducedBatch found)
