@@ -23,6 +23,12 @@ public interface IControllerGrain : IGrainWithIntegerKey
 
     Task<ClusterDescription> DescribeCluster();
 
+    /// <summary>
+    /// A producer id never handed out before in this cluster (Kafka's InitProducerId for an idempotent producer):
+    /// its batches carry it with epoch 0 and sequences from 0 per partition.
+    /// </summary>
+    Task<long> AllocateProducerId();
+
     /// <summary>Ids of recently deleted topics: a broker that was down during a deletion removes their logs when it starts.</summary>
     Task<Guid[]> GetDeletedTopicIds();
 }

@@ -17,6 +17,11 @@ internal sealed partial class ControllerGrain(
     /// <summary>The grain storage provider name the silo host must register (Azure Blob in production, memory in unit tests).</summary>
     public const string StorageName = "ostream";
 
+    /// <summary>How many producer ids one persisted write reserves.</summary>
+    internal const int ProducerIdBlockSize = 1000;
+
+    private long _nextProducerId = -1;
+
     private Dictionary<string, TopicDescription> Topics => state.State.Topics;
 
     public async Task<TopicDescription> CreateTopic(CreateTopicRequest request)
@@ -109,6 +114,29 @@ internal sealed partial class ControllerGrain(
     public Task<TopicDescription?> DescribeTopic(string name) => Task.FromResult(Topics.GetValueOrDefault(name));
 
     public Task<TopicDescription[]> GetAllTopics() => Task.FromResult(SortedTopics());
+
+    public async Task<long> AllocateProducerId()
+    {
+        if (_nextProducerId < 0 || _nextProducerId >= state.State.ProducerIdBlockEnd)
+        {
+            // A new block is persisted before any id from it goes out; a restart starts after it.
+            long blockStart = state.State.ProducerIdBlockEnd;
+            state.State.ProducerIdBlockEnd = blockStart + ProducerIdBlockSize;
+            try
+            {
+                await state.WriteStateAsync();
+            }
+            catch
+            {
+                state.State.ProducerIdBlockEnd = blockStart;
+                throw;
+            }
+
+            _nextProducerId = blockStart;
+        }
+
+        return _nextProducerId++;
+    }
 
     public Task<Guid[]> GetDeletedTopicIds() => Task.FromResult(state.State.DeletedTopicIds.ToArray());
 

@@ -2,18 +2,65 @@ using Orleans.Stream.Storage;
 
 namespace Orleans.Stream.Client.Producing;
 
+/// <summary>What became of one send of a batch, as the accumulator is told it.</summary>
+internal enum SendOutcome
+{
+    /// <summary>The leader has it (or, for a retry, already had it): done.</summary>
+    Acknowledged,
+
+    /// <summary>Another attempt may succeed: it is resent, in order, after a backoff.</summary>
+    Retry,
+
+    /// <summary>The leader does not continue this producer's sequence (OutOfOrderSequenceNumber, UnknownProducerId).</summary>
+    SequenceRejected,
+
+    /// <summary>Refused for good, or out of time: its records fail.</summary>
+    Failed,
+}
+
 /// <summary>
-/// The records waiting for one partition: the open batch being filled and sealed batches queued behind it, with
-/// at most one request in flight, so batches reach the partition in the order their records were produced.
+/// The records waiting for one partition, and the batches sent to it but not yet acknowledged.
+/// <list type="bullet">
+/// <item>With idempotence, up to <c>maxInFlight</c> requests are in flight per partition. Each sealed batch gets the
+/// next sequence numbers of its producer id, so the leader appends them in order, answers a retry with the first
+/// append's offsets and refuses a batch that overtook one which failed.</item>
+/// <item>After any failure the partition stops sending new batches until every in-flight request has answered, then
+/// resends the unacknowledged batches in sequence order, so order holds across retries.</item>
+/// <item>When the sequence is broken for good (a batch failed, or the leader lost the producer's state), the
+/// unacknowledged batches are renumbered under a fresh producer id before they go again.</item>
+/// <item>Without idempotence one request is in flight per partition, which keeps order the simple way.</item>
+/// </list>
 /// </summary>
-internal sealed class PartitionAccumulator(TopicPartition topicPartition, int batchSize)
+internal sealed class PartitionAccumulator
 {
     private readonly Lock _lock = new();
     private readonly Queue<ProducerBatch> _sealed = new();
-    private ProducerBatch? _open;
-    private bool _inFlight;
 
-    public TopicPartition TopicPartition { get; } = topicPartition;
+    // From the oldest batch sent and not yet acknowledged, every batch sent since, in sequence (= send) order; later
+    // batches acknowledged before it stay (as Acknowledged) until it is, so the count is the window's span.
+    private readonly List<ProducerBatch> _unacked = [];
+    private readonly int _batchSize;
+    private readonly int _maxInFlight;
+    private readonly bool _idempotent;
+    private ProducerBatch? _open;
+    private int _inFlight;
+    private bool _recovering;
+    private bool _needsNewProducerId;
+    private bool _producerIdRequested;
+    private long _producerId;
+    private int _nextSequence;
+
+    /// <summary>An accumulator for <paramref name="topicPartition"/>; <paramref name="producerId"/> is the idempotent producer's id, or -1 without idempotence.</summary>
+    public PartitionAccumulator(TopicPartition topicPartition, int batchSize, int maxInFlight, long producerId)
+    {
+        TopicPartition = topicPartition;
+        _batchSize = batchSize;
+        _idempotent = producerId >= 0;
+        _maxInFlight = _idempotent ? maxInFlight : 1;
+        _producerId = producerId;
+    }
+
+    public TopicPartition TopicPartition { get; }
 
     /// <summary>
     /// Adds a record to the open batch (sealing it first when the record would overflow it). <paramref name="sealedOne"/>
@@ -25,15 +72,15 @@ internal sealed class PartitionAccumulator(TopicPartition topicPartition, int ba
         lock (_lock)
         {
             sealedOne = false;
-            if (_open is { } open && open.RecordCount > 0 && open.SizeInBytes + sizeEstimate > batchSize)
+            if (_open is { } open && open.RecordCount > 0 && open.SizeInBytes + sizeEstimate > _batchSize)
             {
                 sealedOne = SealOpen();
             }
 
-            ProducerBatch batch = _open ??= new ProducerBatch(TopicPartition, Math.Min(batchSize, Math.Max(4096, sizeEstimate + 128)));
+            ProducerBatch batch = _open ??= new ProducerBatch(TopicPartition, Math.Min(_batchSize, Math.Max(4096, sizeEstimate + 128)));
             ValueTask<DeliveryResult> delivery = batch.Append(timestamp, key, value, headers);
             batch.ReservedBytes += sizeEstimate;
-            if (batch.SizeInBytes >= batchSize)
+            if (batch.SizeInBytes >= _batchSize)
             {
                 sealedOne = SealOpen();
             }
@@ -42,27 +89,79 @@ internal sealed class PartitionAccumulator(TopicPartition topicPartition, int ba
         }
     }
 
-    /// <summary>Under the lock: the open batch takes no more records and queues for sending.</summary>
+    /// <summary>Under the lock: the open batch takes no more records, gets its sequence numbers and queues for sending.</summary>
     private bool SealOpen()
     {
         ProducerBatch open = _open!;
-        open.Seal();
+        Seal(open);
         _sealed.Enqueue(open);
         _open = null;
         return true;
     }
 
+    private void Seal(ProducerBatch batch)
+    {
+        if (_idempotent)
+        {
+            batch.Seal(_producerId, _nextSequence);
+            _nextSequence = NextSequence(_nextSequence, batch.RecordCount);
+        }
+        else
+        {
+            batch.Seal();
+        }
+    }
+
+    private static int NextSequence(int sequence, int records) =>
+        sequence > int.MaxValue - records ? records - (int.MaxValue - sequence) - 1 : sequence + records;
+
     /// <summary>
-    /// The next batch to send, if one is ready and nothing is in flight for this partition: a sealed batch, or the
-    /// open one once it has lingered long enough (or at once when <paramref name="flush"/>). Otherwise null, and
-    /// <paramref name="wait"/> says when the open batch will be ready.
+    /// The next batch to send, if the partition may send one now: first a batch awaiting its retry (in order, once its
+    /// backoff is over), then a sealed batch, then the open one once it has lingered long enough (or at once when
+    /// <paramref name="flush"/>). Otherwise null, and <paramref name="wait"/> says when to ask again.
     /// </summary>
     public ProducerBatch? TakeReady(long now, TimeSpan linger, bool flush, out TimeSpan wait)
     {
         lock (_lock)
         {
             wait = Timeout.InfiniteTimeSpan;
-            if (_inFlight)
+            if (_inFlight >= _maxInFlight)
+            {
+                return null;
+            }
+
+            if (_recovering)
+            {
+                // Everything in flight must answer first: only then is it known which batches to send again.
+                if (_inFlight > 0 || _needsNewProducerId)
+                {
+                    return null;
+                }
+
+                _recovering = false;
+            }
+
+            foreach (ProducerBatch unacked in _unacked)
+            {
+                if (unacked.State != BatchState.AwaitingRetry)
+                {
+                    continue;
+                }
+
+                // Nothing later may overtake it.
+                if (unacked.RetryNotBefore > now)
+                {
+                    wait = TimeSpan.FromMilliseconds(unacked.RetryNotBefore - now);
+                    return null;
+                }
+
+                return Send(unacked, now);
+            }
+
+            // The window spans from the oldest unacknowledged batch, not just the requests in flight: were acks of
+            // later batches to let it slide on, a batch whose answer was lost could fall out of the leader's memory
+            // of the producer's last 5 batches, and its retry be refused instead of recognised.
+            if (_unacked.Count >= _maxInFlight)
             {
                 return null;
             }
@@ -77,7 +176,7 @@ internal sealed class PartitionAccumulator(TopicPartition topicPartition, int ba
                 TimeSpan age = TimeSpan.FromMilliseconds(now - open.CreatedAt);
                 if (flush || age >= linger)
                 {
-                    open.Seal();
+                    Seal(open);
                     _open = null;
                     ready = open;
                 }
@@ -87,17 +186,134 @@ internal sealed class PartitionAccumulator(TopicPartition topicPartition, int ba
                 }
             }
 
-            _inFlight = ready is not null;
-            return ready;
+            if (ready is null)
+            {
+                return null;
+            }
+
+            _unacked.Add(ready);
+            return Send(ready, now);
         }
     }
 
-    /// <summary>Called when the in-flight batch is done (acknowledged or failed for good).</summary>
-    public void Completed()
+    private ProducerBatch Send(ProducerBatch batch, long now)
+    {
+        batch.State = BatchState.InFlight;
+        batch.SentAsOldest = _unacked[0] == batch;
+        batch.Attempts++;
+        if (batch.FirstSentAt == 0)
+        {
+            batch.FirstSentAt = now;
+        }
+
+        _inFlight++;
+        return batch;
+    }
+
+    /// <summary>
+    /// Takes the answer to one send of <paramref name="batch"/>. Returns true when the batch is finished (acknowledged
+    /// or failed: the caller completes and releases it), false when it stays for a retry.
+    /// </summary>
+    public bool OnSent(ProducerBatch batch, SendOutcome outcome, long retryNotBefore)
     {
         lock (_lock)
         {
-            _inFlight = false;
+            _inFlight--;
+            switch (outcome)
+            {
+                case SendOutcome.Acknowledged:
+                    batch.State = BatchState.Acknowledged;
+                    TrimAcknowledged();
+                    return true;
+
+                case SendOutcome.Failed:
+                    _unacked.Remove(batch);
+                    TrimAcknowledged();
+                    if (_idempotent)
+                    {
+                        // Its sequence numbers were never taken: later batches cannot follow on, so they are renumbered.
+                        _needsNewProducerId = true;
+                        _recovering = true;
+                    }
+
+                    return true;
+
+                case SendOutcome.SequenceRejected when batch.SentAsOldest:
+                    // Everything before it was acknowledged when it was sent, so the leader lost this producer's
+                    // sequence (its state expired, or the records before it were lost): only a new sequence can
+                    // continue. (A batch sent behind an unacknowledged one may simply have overtaken it.)
+                    _needsNewProducerId = true;
+                    goto default;
+
+                default:
+                    // A batch that overtook a failed one is refused with a sequence error: it simply goes again.
+                    batch.State = BatchState.AwaitingRetry;
+                    batch.RetryNotBefore = retryNotBefore;
+                    _recovering = true;
+                    return false;
+            }
+        }
+    }
+
+    /// <summary>Under the lock: the window moves on past acknowledged batches once nothing before them is outstanding.</summary>
+    private void TrimAcknowledged()
+    {
+        int done = 0;
+        while (done < _unacked.Count && _unacked[done].State == BatchState.Acknowledged)
+        {
+            done++;
+        }
+
+        _unacked.RemoveRange(0, done);
+    }
+
+    /// <summary>True once (until <see cref="UseProducerId"/> or <see cref="ProducerIdUnavailable"/>) when the partition needs a new producer id and nothing is in flight.</summary>
+    public bool TryBeginProducerIdChange()
+    {
+        lock (_lock)
+        {
+            if (!_needsNewProducerId || _producerIdRequested || _inFlight > 0)
+            {
+                return false;
+            }
+
+            _producerIdRequested = true;
+            return true;
+        }
+    }
+
+    /// <summary>Renumbers every unacknowledged and queued batch from sequence 0 under <paramref name="producerId"/>.</summary>
+    public void UseProducerId(long producerId)
+    {
+        lock (_lock)
+        {
+            _producerId = producerId;
+            int sequence = 0;
+            _unacked.RemoveAll(static batch => batch.State == BatchState.Acknowledged); // in the log under the old id
+            foreach (ProducerBatch batch in _unacked)
+            {
+                batch.Restamp(producerId, sequence);
+                sequence = NextSequence(sequence, batch.RecordCount);
+            }
+
+            foreach (ProducerBatch batch in _sealed)
+            {
+                batch.Restamp(producerId, sequence);
+                sequence = NextSequence(sequence, batch.RecordCount);
+            }
+
+            _nextSequence = sequence;
+            _needsNewProducerId = false;
+            _producerIdRequested = false;
+        }
+    }
+
+    /// <summary>Getting a new producer id failed; the sender asks again later.</summary>
+    public void ProducerIdUnavailable()
+    {
+        lock (_lock)
+        {
+            _producerIdRequested = false;
         }
     }
 
@@ -107,28 +323,43 @@ internal sealed class PartitionAccumulator(TopicPartition topicPartition, int ba
         {
             lock (_lock)
             {
-                return !_inFlight && _open is null && _sealed.Count == 0;
+                return _unacked.Count == 0 && _open is null && _sealed.Count == 0;
             }
         }
     }
 
-    /// <summary>Fails every batch not yet sent (the producer is closing without delivering them).</summary>
-    public void FailPending(Exception error)
+    /// <summary>
+    /// Fails every batch that is not in flight (the producer is closing without delivering them) and returns them,
+    /// so the caller releases their buffer reservations.
+    /// </summary>
+    public List<ProducerBatch> FailPending(Exception error)
     {
+        var failed = new List<ProducerBatch>();
         lock (_lock)
         {
-            while (_sealed.TryDequeue(out ProducerBatch? batch))
+            for (int i = _unacked.Count - 1; i >= 0; i--)
             {
-                batch.Fail(error);
-                batch.Dispose();
+                if (_unacked[i].State == BatchState.AwaitingRetry)
+                {
+                    failed.Add(_unacked[i]);
+                    _unacked.RemoveAt(i);
+                }
             }
 
+            failed.AddRange(_sealed);
+            _sealed.Clear();
             if (_open is { } open)
             {
-                open.Fail(error);
-                open.Dispose();
+                failed.Add(open);
                 _open = null;
             }
         }
+
+        foreach (ProducerBatch batch in failed)
+        {
+            batch.Fail(error);
+        }
+
+        return failed;
     }
 }

@@ -11,12 +11,16 @@ namespace Orleans.Stream.Client;
 /// <summary>
 /// Sends records to topics. A keyed record goes to Kafka's partition for its key (murmur2), a keyless one to a
 /// sticky partition that changes after <c>batch.size</c> bytes (KIP-480, KIP-794). Records are batched per partition (<c>linger.ms</c>,
-/// <c>batch.size</c>), one request per partition is in flight at a time, transient failures are retried until
-/// <c>delivery.timeout.ms</c>. Thread-safe; dispose to flush and stop.
+/// <c>batch.size</c>) and transient failures are retried until <c>delivery.timeout.ms</c>. With idempotence (the default
+/// with <c>acks=all</c>) up to <c>max.in.flight.requests.per.connection</c> requests per partition are in flight and a
+/// retry never writes a record twice; without it one request per partition is in flight. Either way per-partition
+/// order holds. Thread-safe; dispose to flush and stop.
 /// </summary>
 public sealed class Producer : IAsyncDisposable
 {
     private readonly BrokerConnections _brokers;
+    private readonly IControllerGrain _controller;
+    private readonly bool _idempotent;
     private readonly TopicMetadataCache _metadata;
     private readonly ProducerOptions _options;
     private readonly ConcurrentDictionary<TopicPartition, PartitionAccumulator> _accumulators = new();
@@ -33,12 +37,24 @@ public sealed class Producer : IAsyncDisposable
     private int _flushRequests;
     private int _disposed;
 
+    // The idempotent producer's id (-1 until the controller has handed one out; always -1 without idempotence).
+    private long _producerId = -1;
+    private Task<long>? _producerIdTask;
+
     internal Producer(IGrainFactory grains, BrokerConnections brokers, ProducerOptions options)
     {
         options.Validate();
         _brokers = brokers;
         _options = options;
         _metadata = new TopicMetadataCache(grains, options.MetadataMaxAge);
+        _controller = grains.GetGrain<IControllerGrain>(0);
+        _idempotent = options.EnableIdempotence && options.Acks == Acks.All;
+        if (_idempotent)
+        {
+            // Asked for at once, as Kafka's InitProducerId, so the first record rarely waits for it.
+            _ = EnsureProducerIdAsync();
+        }
+
         _sender = Task.Run(RunSenderAsync);
     }
 
@@ -61,6 +77,7 @@ public sealed class Producer : IAsyncDisposable
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         if (Volatile.Read(ref _pendingCount) == 0 &&
+            (!_idempotent || Volatile.Read(ref _producerId) >= 0) &&
             _metadata.TryGetCached(topic) is { } cached &&
             Volatile.Read(ref _bufferedBytes) < _options.BufferMemory)
         {
@@ -115,6 +132,11 @@ public sealed class Producer : IAsyncDisposable
                 record.Cancellation.ThrowIfCancellationRequested();
                 TopicDescription metadata = _metadata.TryGetCached(record.Topic)
                     ?? await _metadata.GetAsync(record.Topic).AsTask().WaitAsync(_options.MaxBlock).ConfigureAwait(false);
+                if (_idempotent && Volatile.Read(ref _producerId) < 0)
+                {
+                    await EnsureProducerIdAsync().WaitAsync(_options.MaxBlock).ConfigureAwait(false);
+                }
+
                 if (Volatile.Read(ref _bufferedBytes) >= _options.BufferMemory)
                 {
                     await WaitForBufferSpaceAsync(record.Cancellation).ConfigureAwait(false);
@@ -125,7 +147,7 @@ public sealed class Producer : IAsyncDisposable
             catch (Exception error)
             {
                 record.Delivery.TrySetException(error is TimeoutException
-                    ? new OrleansStreamException(ErrorCode.RequestTimedOut, $"No metadata for topic '{record.Topic}' within max.block.ms ({_options.MaxBlock}).", error)
+                    ? new OrleansStreamException(ErrorCode.RequestTimedOut, $"No metadata for topic '{record.Topic}' or no producer id within max.block.ms ({_options.MaxBlock}).", error)
                     : error);
             }
 
@@ -135,6 +157,26 @@ public sealed class Producer : IAsyncDisposable
                 _pending.Dequeue();
                 Interlocked.Decrement(ref _pendingCount);
             }
+        }
+    }
+
+    /// <summary>The producer id, asked of the controller once; a failed request is asked again by the next record.</summary>
+    private Task<long> EnsureProducerIdAsync()
+    {
+        Task<long>? existing = Volatile.Read(ref _producerIdTask);
+        if (existing is not null && !existing.IsFaulted && !existing.IsCanceled)
+        {
+            return existing;
+        }
+
+        Task<long> request = AllocateAsync();
+        return Interlocked.CompareExchange(ref _producerIdTask, request, existing) == existing ? request : _producerIdTask!;
+
+        async Task<long> AllocateAsync()
+        {
+            long id = await _controller.AllocateProducerId().ConfigureAwait(false);
+            Volatile.Write(ref _producerId, id);
+            return id;
         }
     }
 
@@ -213,8 +255,8 @@ public sealed class Producer : IAsyncDisposable
         int estimate = alone - RecordBatchBuilder.BatchHeaderSize + RecordBatchBuilder.MaxDeltaGrowth;
         PartitionAccumulator accumulator = route.Accumulators[partition] ??= _accumulators.GetOrAdd(
             new TopicPartition(topic.Name, partition),
-            static (tp, batchLimit) => new PartitionAccumulator(tp, batchLimit),
-            route.BatchLimit);
+            static (tp, state) => new PartitionAccumulator(tp, state.BatchLimit, state.MaxInFlight, state.ProducerId),
+            (route.BatchLimit, MaxInFlight: _options.MaxInFlightRequestsPerPartition, ProducerId: Volatile.Read(ref _producerId)));
         Interlocked.Add(ref _bufferedBytes, estimate);
         long time = timestamp ?? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         (ProducerBatch batch, ValueTask<DeliveryResult> delivery) = accumulator.Append(time, key, value, headers, estimate, out bool sealedOne);
@@ -293,7 +335,7 @@ public sealed class Producer : IAsyncDisposable
         }
     }
 
-    /// <summary>The one sender loop: hands ready batches to <see cref="SendAsync"/> within the in-flight limit.</summary>
+    /// <summary>The one sender loop: hands ready batches to <see cref="SendAsync"/> within the in-flight limits.</summary>
     private async Task RunSenderAsync()
     {
         CancellationToken closing = _closing.Token;
@@ -304,19 +346,27 @@ public sealed class Producer : IAsyncDisposable
             long now = Environment.TickCount64;
             foreach (PartitionAccumulator accumulator in _accumulators.Values)
             {
-                if (Volatile.Read(ref _inFlight) >= _options.MaxInFlightRequests)
+                if (accumulator.TryBeginProducerIdChange())
                 {
-                    break;
+                    _ = ChangeProducerIdAsync(accumulator);
+                    continue;
                 }
 
-                if (accumulator.TakeReady(now, _options.Linger, flush, out TimeSpan wait) is { } batch)
+                // A partition may have several batches ready (pipelining): take them while the limits allow.
+                while (Volatile.Read(ref _inFlight) < _options.MaxInFlightRequests)
                 {
+                    if (accumulator.TakeReady(now, _options.Linger, flush, out TimeSpan wait) is not { } batch)
+                    {
+                        if (wait != Timeout.InfiniteTimeSpan && wait < nextWake)
+                        {
+                            nextWake = wait;
+                        }
+
+                        break;
+                    }
+
                     Interlocked.Increment(ref _inFlight);
                     _ = SendAsync(accumulator, batch);
-                }
-                else if (wait != Timeout.InfiniteTimeSpan && wait < nextWake)
-                {
-                    nextWake = wait;
                 }
             }
 
@@ -329,77 +379,109 @@ public sealed class Producer : IAsyncDisposable
         }
     }
 
+    /// <summary>One send of a batch; the accumulator decides from its outcome whether the batch is finished or goes again.</summary>
     private async Task SendAsync(PartitionAccumulator accumulator, ProducerBatch batch)
     {
+        (SendOutcome outcome, long baseOffset, OrleansStreamException? failure) = await SendOnceAsync(batch).ConfigureAwait(false);
+        long retryAt = 0;
+        if (outcome is SendOutcome.Retry or SendOutcome.SequenceRejected)
+        {
+            TimeSpan backoff = Transient.Backoff(batch.Attempts, _options.RetryBackoff, _options.RetryBackoffMax);
+            long now = Environment.TickCount64;
+            if (now - batch.FirstSentAt + backoff.TotalMilliseconds > _options.DeliveryTimeout.TotalMilliseconds)
+            {
+                outcome = SendOutcome.Failed;
+                failure = new OrleansStreamException(ErrorCode.RequestTimedOut,
+                    $"{failure!.Message} (gave up after {batch.Attempts} attempts in delivery.timeout.ms = {_options.DeliveryTimeout}).", failure);
+            }
+
+            // A sequence error right after an ordinary failure is expected and cured by resending in order: no wait.
+            retryAt = outcome == SendOutcome.SequenceRejected ? now : now + (long)backoff.TotalMilliseconds;
+        }
+
         try
         {
-            await DeliverAsync(batch).ConfigureAwait(false);
+            if (accumulator.OnSent(batch, outcome, retryAt))
+            {
+                if (outcome == SendOutcome.Acknowledged)
+                {
+                    batch.Complete(baseOffset);
+                }
+                else
+                {
+                    batch.Fail(failure!);
+                }
+
+                Interlocked.Add(ref _bufferedBytes, -batch.ReservedBytes);
+                batch.Dispose();
+                _spaceFreed.Set();
+            }
         }
         finally
         {
-            accumulator.Completed();
-            Interlocked.Add(ref _bufferedBytes, -batch.ReservedBytes);
-            batch.Dispose();
             Interlocked.Decrement(ref _inFlight);
-            _spaceFreed.Set();
             _senderWake.Set();
         }
     }
 
-    private async Task DeliverAsync(ProducerBatch batch)
+    private async Task<(SendOutcome Outcome, long BaseOffset, OrleansStreamException? Failure)> SendOnceAsync(ProducerBatch batch)
     {
-        var request = new ProduceRequest(new BatchPayload(batch.Bytes), _options.Acks);
-        long started = Environment.TickCount64;
-        for (int attempt = 1; ; attempt++)
+        OrleansStreamException failure;
+        try
         {
-            OrleansStreamException failure;
-            try
+            var request = new ProduceRequest(new BatchPayload(batch.Bytes), _options.Acks);
+            IPartitionGrain leader = _brokers.PartitionGrain(batch.TopicPartition, _metadata.LeaderOf(batch.TopicPartition));
+            if (_options.Acks == Acks.None)
             {
-                IPartitionGrain leader = _brokers.PartitionGrain(batch.TopicPartition, _metadata.LeaderOf(batch.TopicPartition));
-                if (_options.Acks == Acks.None)
-                {
-                    await leader.ProduceNoAck(request).ConfigureAwait(false);
-                    batch.Complete(-1);
-                    return;
-                }
-
-                ProduceResponse response = await leader.Produce(request).ConfigureAwait(false);
-                if (response.Error == ErrorCode.None)
-                {
-                    batch.Complete(response.BaseOffset);
-                    return;
-                }
-
-                failure = new OrleansStreamException(response.Error, response.ErrorMessage ?? $"Produce to {batch.TopicPartition} failed with {response.Error}.");
-            }
-            catch (Exception error)
-            {
-                failure = Transient.ToStreamException(error, $"Produce to {batch.TopicPartition}");
-                if (!Transient.IsTransient(error))
-                {
-                    batch.Fail(failure);
-                    return;
-                }
-
-                failure = new OrleansStreamException(failure.Code == ErrorCode.None ? ErrorCode.LeaderNotAvailable : failure.Code, failure.Message, error);
+                await leader.ProduceNoAck(request).ConfigureAwait(false);
+                return (SendOutcome.Acknowledged, -1, null);
             }
 
-            // As in Kafka, an unknown topic or partition is worth a retry while the metadata says it exists
-            // (a leader that has not caught up with a re-created topic); once the controller denies it, it is final.
-            bool retriable = failure.IsRetriable ||
-                (failure.Code == ErrorCode.UnknownTopicOrPartition && await StillExistsAsync(batch.TopicPartition).ConfigureAwait(false));
-            TimeSpan backoff = Transient.Backoff(attempt, _options.RetryBackoff, _options.RetryBackoffMax);
-            bool timedOut = Environment.TickCount64 - started + backoff.TotalMilliseconds > _options.DeliveryTimeout.TotalMilliseconds;
-            if (!retriable || timedOut)
+            ProduceResponse response = await leader.Produce(request).ConfigureAwait(false);
+            if (response.Error == ErrorCode.None)
             {
-                batch.Fail(timedOut && retriable
-                    ? new OrleansStreamException(ErrorCode.RequestTimedOut, $"{failure.Message} (gave up after {attempt} attempts in delivery.timeout.ms = {_options.DeliveryTimeout}).", failure)
-                    : failure);
-                return;
+                return (SendOutcome.Acknowledged, response.BaseOffset, null);
             }
 
-            await Task.Delay(backoff).ConfigureAwait(false);
+            failure = new OrleansStreamException(response.Error, response.ErrorMessage ?? $"Produce to {batch.TopicPartition} failed with {response.Error}.");
         }
+        catch (Exception error)
+        {
+            failure = Transient.ToStreamException(error, $"Produce to {batch.TopicPartition}");
+            if (!Transient.IsTransient(error))
+            {
+                return (SendOutcome.Failed, -1, failure);
+            }
+
+            failure = new OrleansStreamException(failure.Code == ErrorCode.None ? ErrorCode.LeaderNotAvailable : failure.Code, failure.Message, error);
+        }
+
+        if (failure.Code is ErrorCode.OutOfOrderSequenceNumber or ErrorCode.UnknownProducerId)
+        {
+            return (SendOutcome.SequenceRejected, -1, failure);
+        }
+
+        // As in Kafka, an unknown topic or partition is worth a retry while the metadata says it exists
+        // (a leader that has not caught up with a re-created topic); once the controller denies it, it is final.
+        bool retriable = failure.IsRetriable ||
+            (failure.Code == ErrorCode.UnknownTopicOrPartition && await StillExistsAsync(batch.TopicPartition).ConfigureAwait(false));
+        return (retriable ? SendOutcome.Retry : SendOutcome.Failed, -1, failure);
+    }
+
+    /// <summary>Gets a fresh producer id for a partition whose sequence broke, then lets it resend under it.</summary>
+    private async Task ChangeProducerIdAsync(PartitionAccumulator accumulator)
+    {
+        try
+        {
+            accumulator.UseProducerId(await _controller.AllocateProducerId().ConfigureAwait(false));
+        }
+        catch (Exception)
+        {
+            await Task.Delay(_options.RetryBackoff).ConfigureAwait(false);
+            accumulator.ProducerIdUnavailable();
+        }
+
+        _senderWake.Set();
     }
 
     private async Task<bool> StillExistsAsync(TopicPartition topicPartition)
@@ -436,7 +518,11 @@ public sealed class Producer : IAsyncDisposable
             var error = new OrleansStreamException(ErrorCode.RequestTimedOut, "The producer was closed before these records could be delivered.");
             foreach (PartitionAccumulator accumulator in _accumulators.Values)
             {
-                accumulator.FailPending(error);
+                foreach (ProducerBatch batch in accumulator.FailPending(error))
+                {
+                    Interlocked.Add(ref _bufferedBytes, -batch.ReservedBytes);
+                    batch.Dispose();
+                }
             }
         }
 

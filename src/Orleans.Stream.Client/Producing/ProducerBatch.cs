@@ -27,6 +27,24 @@ internal sealed class ProducerBatch(TopicPartition topicPartition, int initialCa
     /// <summary>Set once the batch takes no more records.</summary>
     public bool IsSealed { get; private set; }
 
+    /// <summary>Where the batch is between its partition's queue and its acknowledgement (the accumulator's lock guards it).</summary>
+    public BatchState State { get; set; }
+
+    /// <summary>Whether every batch before it had been acknowledged when it was last sent.</summary>
+    public bool SentAsOldest { get; set; }
+
+    /// <summary>Sends so far; the retry backoff grows with it.</summary>
+    public int Attempts { get; set; }
+
+    /// <summary>When it was first sent (<c>delivery.timeout.ms</c> counts from here), or 0.</summary>
+    public long FirstSentAt { get; set; }
+
+    /// <summary>With <see cref="BatchState.AwaitingRetry"/>: not to be resent before this tick.</summary>
+    public long RetryNotBefore { get; set; }
+
+    /// <summary>The idempotent producer's sequence of the first record, or -1.</summary>
+    public int BaseSequence { get; private set; } = -1;
+
     /// <summary>Appends a record; returns what its caller awaits. Only while not sealed, under the accumulator's lock.</summary>
     public ValueTask<DeliveryResult> Append(long timestamp, ReadOnlyMemory<byte>? key, ReadOnlyMemory<byte>? value, ReadOnlySpan<RecordHeader> headers)
     {
@@ -36,16 +54,32 @@ internal sealed class ProducerBatch(TopicPartition topicPartition, int initialCa
         return delivery.Task;
     }
 
-    /// <summary>Seals the batch and returns its bytes (header and CRC written); they stay valid until <see cref="Dispose"/>.</summary>
-    public Memory<byte> Seal()
+    /// <summary>
+    /// Seals the batch (header and CRC written), as an idempotent producer's batch when <paramref name="producerId"/> is
+    /// not negative; the bytes stay valid until <see cref="Dispose"/>.
+    /// </summary>
+    public void Seal(long producerId = -1, int baseSequence = -1)
     {
         if (!IsSealed)
         {
+            if (producerId >= 0)
+            {
+                _builder.ProducerId = producerId;
+                _builder.ProducerEpoch = 0;
+                _builder.BaseSequence = baseSequence;
+                BaseSequence = baseSequence;
+            }
+
             _built = _builder.Build();
             IsSealed = true;
         }
+    }
 
-        return _built;
+    /// <summary>Gives a sealed batch a new producer id and sequence (never while a send of it is in flight).</summary>
+    public void Restamp(long producerId, int baseSequence)
+    {
+        RecordBatchBuilder.RestampProducer(_built.Span, producerId, 0, baseSequence);
+        BaseSequence = baseSequence;
     }
 
     public Memory<byte> Bytes => IsSealed ? _built : throw new InvalidOperationException("The batch is not sealed.");

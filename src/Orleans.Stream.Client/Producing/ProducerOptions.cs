@@ -16,9 +16,20 @@ public sealed record ProducerOptions
     public int BatchSize { get; init; } = 256 * 1024;
 
     /// <summary>
-    /// <c>max.in.flight.requests</c> over all partitions. Each partition has at most one request in flight, so
-    /// per-partition (and per-key) order holds even across retries.
+    /// <c>enable.idempotence</c>: the producer gets a producer id and numbers its records per partition, so the leader
+    /// appends a retried batch only once and several requests per partition can be in flight without losing order.
+    /// As in Kafka it applies with <c>acks=all</c> only; with <c>acks=0</c> or <c>1</c> the producer is not idempotent.
     /// </summary>
+    public bool EnableIdempotence { get; init; } = true;
+
+    /// <summary>
+    /// <c>max.in.flight.requests.per.connection</c>, per partition: requests sent to a partition and not yet answered
+    /// (at most 5, Kafka's limit with idempotence: the leader remembers a producer's last 5 batches). Without
+    /// idempotence it is 1, so a retry cannot reorder records.
+    /// </summary>
+    public int MaxInFlightRequestsPerPartition { get; init; } = 5;
+
+    /// <summary>Requests in flight over all partitions together.</summary>
     public int MaxInFlightRequests { get; init; } = 64;
 
     /// <summary><c>buffer.memory</c>: record bytes waiting to be acknowledged; beyond it <c>ProduceAsync</c> waits.</summary>
@@ -40,7 +51,7 @@ public sealed record ProducerOptions
 
     internal void Validate()
     {
-        if (BatchSize < 1024 || MaxInFlightRequests < 1 || BufferMemory < BatchSize || Linger < TimeSpan.Zero || !Enum.IsDefined(Acks))
+        if (BatchSize < 1024 || MaxInFlightRequests < 1 || MaxInFlightRequestsPerPartition is < 1 or > 5 || BufferMemory < BatchSize || Linger < TimeSpan.Zero || !Enum.IsDefined(Acks))
         {
             throw new ArgumentException($"Invalid producer options: {this}.");
         }

@@ -181,6 +181,18 @@ public sealed class RecordBatchBuilder : IDisposable
         return _buffer.AsMemory(0, _position);
     }
 
+    /// <summary>
+    /// Rewrites the producer fields of a built batch and its CRC (they are inside the checksum): how an idempotent
+    /// producer renumbers batches it has not had acknowledged when it must start a new sequence.
+    /// </summary>
+    public static void RestampProducer(Span<byte> batch, long producerId, short producerEpoch, int baseSequence)
+    {
+        BinaryPrimitives.WriteInt64BigEndian(batch[ProducerIdOffset..], producerId);
+        BinaryPrimitives.WriteInt16BigEndian(batch[ProducerEpochOffset..], producerEpoch);
+        BinaryPrimitives.WriteInt32BigEndian(batch[BaseSequenceOffset..], baseSequence);
+        BinaryPrimitives.WriteUInt32BigEndian(batch[CrcOffset..], RecordBatchHeader.ComputeCrc(batch));
+    }
+
     /// <summary>Starts a new batch in the same buffer. Memory returned by an earlier <see cref="Build"/> is reused.</summary>
     public void Reset()
     {

@@ -1,6 +1,7 @@
 using System.Text;
 using Orleans.Stream.Broker.Tests.Support;
 using Orleans.Stream.Client;
+using Orleans.Stream.Storage;
 
 namespace Orleans.Stream.Broker.Tests.Cluster;
 
@@ -14,6 +15,9 @@ public sealed class RestartTests
         string serviceId = "restart-" + Guid.NewGuid().ToString("N")[..8];
 
         var firstOffsets = new Dictionary<string, DeliveryResult>();
+        var producerIds = new HashSet<long>();
+        byte[] idempotentBatch = IdempotentBatch(producerId: 1_000_000, "once");
+        ProduceResponse original;
         await using (BrokerCluster first = await BrokerCluster.StartOnAzuriteAsync(data.Path, azurite, serviceId))
         {
             OrleansStreamClient client = first.Client;
@@ -26,6 +30,12 @@ public sealed class RestartTests
             }
 
             firstOffsets["a0"] = await producer.ProduceAsync("audit", null, Encoding.UTF8.GetBytes("a0"));
+            original = await first.Cluster.Client.GetGrain<IPartitionGrain>("audit/0").Produce(new ProduceRequest(new BatchPayload(idempotentBatch), Acks.All));
+            Assert.Equal(ErrorCode.None, original.Error);
+            for (int i = 0; i < 3; i++)
+            {
+                Assert.True(producerIds.Add(await first.Cluster.Client.GetGrain<IControllerGrain>(0).AllocateProducerId()));
+            }
         }
 
         await using BrokerCluster second = await BrokerCluster.StartOnAzuriteAsync(data.Path, azurite, serviceId);
@@ -47,9 +57,25 @@ public sealed class RestartTests
             Assert.Equal(firstOffsets[value].Offset, record.Offset);
         }
 
+        // An idempotent producer's retry across the restart is recognised (producer state came back with the log),
+        // and no producer id is handed out twice.
+        ProduceResponse retried = await second.Cluster.Client.GetGrain<IPartitionGrain>("audit/0").Produce(new ProduceRequest(new BatchPayload(idempotentBatch), Acks.All));
+        Assert.Equal((ErrorCode.None, original.BaseOffset), (retried.Error, retried.BaseOffset));
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.True(producerIds.Add(await second.Cluster.Client.GetGrain<IControllerGrain>(0).AllocateProducerId()));
+        }
+
         // Offsets continue where they ended.
         await using Producer again = restarted.CreateProducer();
         DeliveryResult next = await again.ProduceAsync("audit", null, Encoding.UTF8.GetBytes("a1"));
-        Assert.Equal(firstOffsets["a0"].Offset + 1, next.Offset);
+        Assert.Equal(original.BaseOffset + 1, next.Offset);
+    }
+
+    private static byte[] IdempotentBatch(long producerId, string value)
+    {
+        using var builder = new RecordBatchBuilder { ProducerId = producerId, ProducerEpoch = 0, BaseSequence = 0 };
+        builder.Append(1, null, Encoding.UTF8.GetBytes(value));
+        return builder.Build().ToArray();
     }
 }

@@ -33,9 +33,11 @@ internal sealed class BrokerCluster : IAsyncDisposable
 
     /// <summary>
     /// Starts <paramref name="silos"/> broker silos over <paramref name="dataRoot"/>. Grain storage is in memory
-    /// unless <paramref name="configureStorage"/> registers the <c>ostream</c> provider (e.g. on Azurite).
+    /// unless <paramref name="configureStorage"/> registers the <c>ostream</c> provider (e.g. on Azurite);
+    /// <paramref name="configureSilo"/> adds anything else (e.g. fault-injecting call filters).
     /// </summary>
-    public static async Task<BrokerCluster> StartAsync(string dataRoot, int silos = 3, Action<ISiloBuilder>? configureStorage = null, string? serviceId = null)
+    public static async Task<BrokerCluster> StartAsync(
+        string dataRoot, int silos = 3, Action<ISiloBuilder>? configureStorage = null, string? serviceId = null, Action<ISiloBuilder>? configureSilo = null)
     {
         var names = new ConcurrentDictionary<string, int>();
         var nextIds = new ConcurrentQueue<int>();
@@ -72,6 +74,8 @@ internal sealed class BrokerCluster : IAsyncDisposable
             {
                 configureStorage(silo);
             }
+
+            configureSilo?.Invoke(silo);
         });
 
         InProcessTestCluster cluster = builder.Build();
