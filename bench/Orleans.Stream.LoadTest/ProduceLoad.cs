@@ -9,7 +9,8 @@ namespace Orleans.Stream.LoadTest;
 internal static class ProduceLoad
 {
     public sealed record Settings(
-        string Topic, int Partitions, int Producers, int Records, int RecordSize, int Rate, Acks Acks, TimeSpan Linger, int BatchSize, string? FlushPolicy, TimeSpan MaxDuration);
+        string Topic, int Partitions, int Producers, int Records, int RecordSize, int Rate, Acks Acks, TimeSpan Linger, int BatchSize, string? FlushPolicy, TimeSpan MaxDuration,
+        int MaxInFlightPerPartition, bool Idempotence);
 
     private const int MaxOutstandingPerProducer = 20_000;
 
@@ -23,7 +24,11 @@ internal static class ProduceLoad
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         stop.CancelAfter(settings.MaxDuration);
 
-        var options = new ProducerOptions { Acks = settings.Acks, Linger = settings.Linger, BatchSize = settings.BatchSize, BufferMemory = 256L << 20 };
+        var options = new ProducerOptions
+        {
+            Acks = settings.Acks, Linger = settings.Linger, BatchSize = settings.BatchSize, BufferMemory = 256L << 20,
+            MaxInFlightRequestsPerPartition = settings.MaxInFlightPerPartition, EnableIdempotence = settings.Idempotence,
+        };
         // Warm-up, not measured: metadata, connections, JIT and the partition grains' activations.
         await using (Producer warmUp = client.CreateProducer(options))
         {
@@ -109,6 +114,8 @@ internal static class ProduceLoad
 
         await Task.Delay(200, CancellationToken.None); // producers connected and their metadata cached
         started = Stopwatch.GetTimestamp();
+        TimeSpan pausedBefore = GC.GetTotalPauseDuration();
+        int gen0Before = GC.CollectionCount(0), gen1Before = GC.CollectionCount(1), gen2Before = GC.CollectionCount(2);
         warmedUp.SetResult();
         await Task.WhenAll(tasks);
         double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
@@ -117,7 +124,8 @@ internal static class ProduceLoad
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"produce: {acked:N0} records acked ({failures:N0} failed) in {seconds:F2} s = {acked / seconds:N0} records/s, {acked * (double)settings.RecordSize / seconds / 1e6:F1} MB/s; " +
             $"ack latency p50 {p50:F2} ms, p99 {p99:F2} ms, p99.9 {p999:F2} ms, max {max:F2} ms " +
-            $"[producers {settings.Producers}, partitions {settings.Partitions}, record {settings.RecordSize} B, acks {settings.Acks}, linger {settings.Linger.TotalMilliseconds} ms, batch {settings.BatchSize} B, rate {(settings.Rate == 0 ? "max" : settings.Rate.ToString("N0", CultureInfo.InvariantCulture))}]"));
+            $"[producers {settings.Producers}, partitions {settings.Partitions}, record {settings.RecordSize} B, acks {settings.Acks}, linger {settings.Linger.TotalMilliseconds} ms, batch {settings.BatchSize} B, in flight/partition {(settings.Idempotence && settings.Acks == Acks.All ? settings.MaxInFlightPerPartition : 1)}, rate {(settings.Rate == 0 ? "max" : settings.Rate.ToString("N0", CultureInfo.InvariantCulture))}]; " +
+            $"load tool GC: {GC.CollectionCount(0) - gen0Before}/{GC.CollectionCount(1) - gen1Before}/{GC.CollectionCount(2) - gen2Before} gen0/1/2, paused {(GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds:F0} ms"));
         return failures == 0 ? 0 : 1;
     }
 

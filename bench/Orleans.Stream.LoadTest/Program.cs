@@ -23,14 +23,18 @@ var linger = new Option<int>("--linger-ms") { Description = "linger.ms", Default
 var batchSize = new Option<int>("--batch-size") { Description = "batch.size in bytes", DefaultValueFactory = _ => 256 * 1024 };
 var flushPolicy = new Option<string?>("--flush-policy") { Description = "flush.policy of a created topic (group-commit or replicated)" };
 
-var produce = new Command("produce", "Produce records and report throughput and ack latency") { partitions, producers, recordSize, rate, acks, linger, batchSize, flushPolicy };
+var maxInFlight = new Option<int>("--max-in-flight") { Description = "max.in.flight.requests.per.connection, per partition (1-5; 1 without idempotence)", DefaultValueFactory = _ => 5 };
+var idempotence = new Option<bool>("--idempotence") { Description = "enable.idempotence (applies with acks=all)", DefaultValueFactory = _ => true };
+
+var produce = new Command("produce", "Produce records and report throughput and ack latency") { partitions, producers, recordSize, rate, acks, linger, batchSize, flushPolicy, maxInFlight, idempotence };
 produce.SetAction(async (parse, cancellation) =>
 {
     await using OrleansStreamConnection connection = await OrleansStreamConnection.ConnectAsync(parse.GetValue(cluster), parse.GetValue(clusterId), cancellation);
     var settings = new ProduceLoad.Settings(
         parse.GetValue(topic)!, parse.GetValue(partitions), parse.GetValue(producers), Math.Min(parse.GetValue(records), 20_000_000), parse.GetValue(recordSize),
         parse.GetValue(rate), parse.GetValue(acks) switch { "0" => Acks.None, "1" => Acks.Leader, _ => Acks.All },
-        TimeSpan.FromMilliseconds(parse.GetValue(linger)), parse.GetValue(batchSize), parse.GetValue(flushPolicy), TimeSpan.FromSeconds(parse.GetValue(maxSeconds)));
+        TimeSpan.FromMilliseconds(parse.GetValue(linger)), parse.GetValue(batchSize), parse.GetValue(flushPolicy), TimeSpan.FromSeconds(parse.GetValue(maxSeconds)),
+        parse.GetValue(maxInFlight), parse.GetValue(idempotence));
     return await ProduceLoad.RunAsync(connection.Client, settings, cancellation);
 });
 

@@ -21,7 +21,8 @@ internal enum SendOutcome
 /// <summary>
 /// The records waiting for one partition, and the batches sent to it but not yet acknowledged.
 /// <list type="bullet">
-/// <item>With idempotence, up to <c>maxInFlight</c> requests are in flight per partition. Each sealed batch gets the
+/// <item>With idempotence, up to <c>maxInFlight</c> full batches are in flight per partition (a batch that is not full
+/// waits until nothing is). Each sealed batch gets the
 /// next sequence numbers of its producer id, so the leader appends them in order, answers a retry with the first
 /// append's offsets and refuses a batch that overtook one which failed.</item>
 /// <item>After any failure the partition stops sending new batches until every in-flight request has answered, then
@@ -173,7 +174,15 @@ internal sealed class PartitionAccumulator
             }
             else if (_open is { } open)
             {
+                // A batch that is not full goes only when nothing is in flight (or on flush): under load it keeps
+                // filling while the previous request travels, so the partition sends fewer, larger requests (each
+                // request costs far more than its bytes here); full batches are what pipelines.
                 TimeSpan age = TimeSpan.FromMilliseconds(now - open.CreatedAt);
+                if (_inFlight > 0 && !flush)
+                {
+                    return null;
+                }
+
                 if (flush || age >= linger)
                 {
                     Seal(open);

@@ -23,9 +23,10 @@ public sealed record ProducerOptions
     public bool EnableIdempotence { get; init; } = true;
 
     /// <summary>
-    /// <c>max.in.flight.requests.per.connection</c>, per partition: requests sent to a partition and not yet answered
-    /// (at most 5, Kafka's limit with idempotence: the leader remembers a producer's last 5 batches). Without
-    /// idempotence it is 1, so a retry cannot reorder records.
+    /// <c>max.in.flight.requests.per.connection</c>, per partition: batches sent to a partition and not yet
+    /// acknowledged, counted from the oldest (at most 5, Kafka's limit with idempotence: the leader remembers a
+    /// producer's last 5 batches). Only full batches pipeline; one that is not full waits until nothing is in flight,
+    /// so it fills meanwhile. Without idempotence it is 1, so a retry cannot reorder records.
     /// </summary>
     public int MaxInFlightRequestsPerPartition { get; init; } = 5;
 

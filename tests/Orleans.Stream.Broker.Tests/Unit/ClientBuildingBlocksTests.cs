@@ -12,7 +12,7 @@ public sealed class ClientBuildingBlocksTests
     private static readonly TopicPartition Partition = new("t", 0);
 
     private static ProducerBatch? Take(PartitionAccumulator accumulator, bool flush = true) =>
-        accumulator.TakeReady(Environment.TickCount64, TimeSpan.Zero, flush, out _);
+        accumulator.TakeReady(Environment.TickCount64 + 1, TimeSpan.Zero, flush, out _);
 
     private static RecordBatchHeader HeaderOf(ProducerBatch batch) => RecordBatchHeader.Read(batch.Bytes.Span);
 
@@ -160,6 +160,19 @@ public sealed class ClientBuildingBlocksTests
         Assert.False(accumulator.TryBeginProducerIdChange());
         Assert.Same(b, Take(accumulator));
         Assert.Equal((5L, a.RecordCount), (HeaderOf(b).ProducerId, HeaderOf(b).BaseSequence));
+    }
+
+    [Fact]
+    public void A_batch_that_is_not_full_waits_while_another_is_in_flight_so_it_fills()
+    {
+        var accumulator = new PartitionAccumulator(Partition, batchSize: 1 << 20, maxInFlight: 5, producerId: 3);
+        accumulator.Append(1, null, new byte[10], default, 64, out _);
+        ProducerBatch first = Take(accumulator, flush: false)!;
+        accumulator.Append(2, null, new byte[10], default, 64, out _);
+        Assert.Null(Take(accumulator, flush: false)); // lingered long enough, but the first is still travelling
+        accumulator.Append(3, null, new byte[10], default, 64, out _);
+        Assert.True(accumulator.OnSent(first, SendOutcome.Acknowledged, 0));
+        Assert.Equal(2, Take(accumulator, flush: false)!.RecordCount);
     }
 
     [Fact]
