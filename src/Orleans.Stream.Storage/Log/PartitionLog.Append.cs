@@ -184,7 +184,7 @@ public sealed partial class PartitionLog
         request.LastOffset = last;
         if (producer.IsIdempotent)
         {
-            _producers.Record(producer.ProducerId, producer.Epoch, new ProducedBatch(producer.FirstSequence, producer.LastSequence, first, last), summary.MaxTimestamp);
+            _producers.Record(producer.ProducerId, producer.Epoch, new ProducedBatch(producer.FirstSequence, producer.LastSequence, first, last), NowMs);
         }
         else if (request.Rule == OffsetRule.KeepAsWritten)
         {
@@ -249,11 +249,12 @@ public sealed partial class PartitionLog
     /// <summary>Records the idempotent producers' batches among replicated data (the leader checked their sequences).</summary>
     private void ObserveProducers(ReadOnlySpan<byte> batches)
     {
+        long now = NowMs;
         int position = 0;
         while (position < batches.Length)
         {
             RecordBatchHeader header = RecordBatchHeader.Read(batches[position..]);
-            _producers.Observe(header);
+            _producers.Observe(header, now);
             position += header.TotalSize;
         }
     }
@@ -282,6 +283,7 @@ public sealed partial class PartitionLog
     {
         LogView view = _view;
         view.Active.Seal();
+        SnapshotProducerState(baseOffset); // so a restart reads producer state from here, not from the start
         LogSegment segment = LogSegment.Create(_directory, baseOffset, now, Config.IndexIntervalBytes);
         Volatile.Write(ref _view, view.WithAppended(segment));
 

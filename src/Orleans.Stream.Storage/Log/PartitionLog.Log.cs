@@ -23,5 +23,8 @@ public sealed partial class PartitionLog
 
         [LoggerMessage(6, LogLevel.Information, "Truncated {Directory} to offset {Offset}")]
         public static partial void Truncated(ILogger logger, string directory, long offset);
+
+        [LoggerMessage(7, LogLevel.Warning, "Could not write the producer state snapshot of {Directory} at offset {Offset}; a restart reads more of the log instead")]
+        public static partial void ProducerSnapshotFailed(ILogger logger, string directory, long offset, Exception error);
     }
 }

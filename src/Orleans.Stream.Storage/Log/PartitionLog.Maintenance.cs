@@ -95,7 +95,9 @@ public sealed partial class PartitionLog
             }
 
             segment.TruncateTo(position);
-            _producers.TruncateFrom(newEnd);
+            // As Kafka: back to the newest snapshot at or below the cut, then forward through the log.
+            _producers.Clear();
+            RestoreProducerState();
             Log.Truncated(_logger, _directory, newEnd);
             return newEnd;
         }
@@ -173,6 +175,7 @@ public sealed partial class PartitionLog
             view.Segments[i].Delete();
         }
 
+        ProducerStateSnapshot.DeleteBefore(_directory, LogStartOffset);
         Log.DeletedSegments(_logger, count, _directory, LogStartOffset);
         return count;
     }
@@ -195,7 +198,7 @@ public sealed partial class PartitionLog
                 {
                     view.Active.WriteIndexesForCleanShutdown();
                     Volatile.Write(ref _durableOffset, view.Active.NextOffset);
-                    ProducerStateSnapshot.Write(_directory, _producers, view.Active.NextOffset);
+                    SnapshotProducerState(view.Active.NextOffset);
                     WriteCheckpoint(clean: true);
                 }
             }

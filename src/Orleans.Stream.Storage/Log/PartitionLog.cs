@@ -201,7 +201,7 @@ public sealed partial class PartitionLog : IAsyncDisposable
         log._durableOffset = logEnd;
         log._highWatermark = options.AutoAdvanceHighWatermark ? logEnd : Math.Min(checkpoint?.HighWatermark ?? 0, logEnd);
         log._lastCheckpointMs = now;
-        log.RestoreProducerState(clean ? logEnd : -1);
+        log.RestoreProducerState();
 
         // From here on a crash must rescan the active segment: the checkpoint no longer says "clean".
         log.WriteCheckpoint(clean: false);
@@ -224,22 +224,46 @@ public sealed partial class PartitionLog : IAsyncDisposable
     }
 
     /// <summary>
-    /// Open only: the producer table from the clean-shutdown snapshot taken at <paramref name="snapshotLogEnd"/>, or
-    /// else rebuilt from every batch header in the log (after a crash; headers only, bodies are skipped).
+    /// Open and truncation (writer): the producer table from the newest snapshot at or below the log end, then every batch header after
+    /// it (all of them when there is no snapshot). After a clean close the snapshot is at the log end: nothing to read.
     /// </summary>
-    private void RestoreProducerState(long snapshotLogEnd)
+    private void RestoreProducerState()
     {
-        if (ProducerStateSnapshot.TryLoad(_directory, snapshotLogEnd, _producers))
+        long logEnd = LogEndOffset;
+        ProducerStateSnapshot.DeleteAfter(_directory, logEnd);
+        long from = ProducerStateSnapshot.LoadNewest(_directory, logEnd, _producers);
+        long now = NowMs;
+        _producers.RemoveExpired(now, _producerIdExpirationMs);
+        if (from < logEnd)
         {
-            return;
+            // Producers found in the log count as seen now: when they last wrote is not recorded in the batches.
+            foreach (LogSegment segment in _view.Segments)
+            {
+                if (segment.NextOffset > from)
+                {
+                    segment.VisitHeaders((Table: _producers, From: from, Now: now), static (state, header) =>
+                    {
+                        if (header.BaseOffset >= state.From)
+                        {
+                            state.Table.Observe(header, state.Now);
+                        }
+                    });
+                }
+            }
         }
+    }
 
-        foreach (LogSegment segment in _view.Segments)
+    /// <summary>Writer only: snapshots the producer table as of <paramref name="offset"/>; a failure costs only a longer restart.</summary>
+    private void SnapshotProducerState(long offset)
+    {
+        try
         {
-            segment.VisitHeaders(_producers, static (table, header) => table.Observe(header));
+            ProducerStateSnapshot.Write(_directory, _producers, offset);
         }
-
-        _producers.RemoveExpired(NowMs, _producerIdExpirationMs);
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            Log.ProducerSnapshotFailed(_logger, _directory, offset, error);
+        }
     }
 
     private static T Add<T>(List<T> list, T item)

@@ -4,20 +4,22 @@ using Orleans.Stream.Storage.Format;
 namespace Orleans.Stream.Storage.Log;
 
 /// <summary>
-/// The file <c>producer.snapshot</c>: the producer state table as it stood when the log closed cleanly, so a clean
-/// restart does not read every batch header to rebuild it. Used only together with a clean-shutdown checkpoint at
-/// the same log end; after a crash the table is rebuilt from the log instead. Layout (big-endian):
-/// version int32 = 1 | logEndOffset int64 | count int32 | count × { producerId int64 | epoch int16 | lastTimestamp int64
-/// | batches int8 | batches × { firstSequence int32 | lastSequence int32 | firstOffset int64 | lastOffset int64 } } | crc32c uint32.
+/// Files <c>{offset}.snapshot</c>: the producer state table as it stood when the log reached that offset (written
+/// when a segment rolls and on a clean close, deleted with their segments), so opening or truncating a log reads
+/// only the batch headers after the newest snapshot at or below its end instead of the whole log. Snapshots are a shortcut, never the truth: they are not fsynced, a damaged
+/// one is skipped (its CRC fails) and an older one or the log itself is used instead, and truncation deletes those
+/// past the cut. Layout (big-endian): version int32 = 1 | offset int64 | count int32 | count × { producerId int64 |
+/// epoch int16 | lastTimestamp int64 | batches int8 | batches × { firstSequence int32 | lastSequence int32 |
+/// firstOffset int64 | lastOffset int64 } } | crc32c uint32.
 /// </summary>
 internal static class ProducerStateSnapshot
 {
-    public const string FileName = "producer.snapshot";
     private const int Version = 1;
     private const int EntryHeaderSize = 8 + 2 + 8 + 1;
     private const int BatchSize = 4 + 4 + 8 + 8;
 
-    public static void Write(string directory, ProducerStateTable table, long logEndOffset)
+    /// <summary>Writes the table as of <paramref name="offset"/> (temp file, then rename).</summary>
+    public static void Write(string directory, ProducerStateTable table, long offset)
     {
         var entries = new List<ProducerSnapshotEntry>(table.Entries());
         int size = 4 + 8 + 4 + 4;
@@ -29,7 +31,7 @@ internal static class ProducerStateSnapshot
         byte[] bytes = new byte[size];
         Span<byte> span = bytes;
         BinaryPrimitives.WriteInt32BigEndian(span, Version);
-        BinaryPrimitives.WriteInt64BigEndian(span[4..], logEndOffset);
+        BinaryPrimitives.WriteInt64BigEndian(span[4..], offset);
         BinaryPrimitives.WriteInt32BigEndian(span[12..], entries.Count);
         int position = 16;
         foreach (ProducerSnapshotEntry entry in entries)
@@ -50,28 +52,79 @@ internal static class ProducerStateSnapshot
         }
 
         BinaryPrimitives.WriteUInt32BigEndian(span[position..], Crc32C.Compute(span[..position]));
-        DurableFile.WriteAtomically(Path.Combine(directory, FileName), bytes);
+        string path = SegmentFiles.ProducerSnapshotPath(directory, offset);
+        File.WriteAllBytes(path + ".tmp", bytes);
+        File.Move(path + ".tmp", path, overwrite: true);
     }
 
     /// <summary>
-    /// Loads the snapshot into <paramref name="table"/> if it is whole and was taken at <paramref name="logEndOffset"/>;
-    /// false (table untouched) otherwise. The file is removed either way: it describes one moment only.
+    /// Deletes the snapshots taken before <paramref name="logStartOffset"/> (retention removed their segments), keeping
+    /// one per remaining segment, so a truncation anywhere in the log reads at most one segment's headers.
     /// </summary>
-    public static bool TryLoad(string directory, long logEndOffset, ProducerStateTable table)
+    public static void DeleteBefore(string directory, long logStartOffset)
     {
-        string path = Path.Combine(directory, FileName);
-        if (!File.Exists(path))
+        foreach (long taken in List(directory))
         {
-            return false;
+            if (taken < logStartOffset)
+            {
+                File.Delete(SegmentFiles.ProducerSnapshotPath(directory, taken));
+            }
+        }
+    }
+
+    /// <summary>Deletes every snapshot taken past <paramref name="offset"/> (the log was cut there, or never got that far).</summary>
+    public static void DeleteAfter(string directory, long offset)
+    {
+        foreach (long taken in List(directory))
+        {
+            if (taken > offset)
+            {
+                File.Delete(SegmentFiles.ProducerSnapshotPath(directory, taken));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Loads the newest whole snapshot taken at or below <paramref name="logEndOffset"/> into <paramref name="table"/>
+    /// and returns its offset: batches from there on must still be read from the log. -1 (table untouched) if none.
+    /// </summary>
+    public static long LoadNewest(string directory, long logEndOffset, ProducerStateTable table)
+    {
+        List<long> offsets = List(directory);
+        for (int i = offsets.Count - 1; i >= 0; i--)
+        {
+            if (offsets[i] <= logEndOffset && TryLoad(SegmentFiles.ProducerSnapshotPath(directory, offsets[i]), offsets[i], table))
+            {
+                return offsets[i];
+            }
         }
 
+        return -1;
+    }
+
+    private static List<long> List(string directory)
+    {
+        var offsets = new List<long>();
+        foreach (string path in Directory.EnumerateFiles(directory, "*" + SegmentFiles.ProducerSnapshotExtension))
+        {
+            if (SegmentFiles.TryParseBaseOffset(Path.GetFileName(path), SegmentFiles.ProducerSnapshotExtension, out long offset))
+            {
+                offsets.Add(offset);
+            }
+        }
+
+        offsets.Sort();
+        return offsets;
+    }
+
+    private static bool TryLoad(string path, long offset, ProducerStateTable table)
+    {
         byte[] bytes = File.ReadAllBytes(path);
-        File.Delete(path);
         ReadOnlySpan<byte> span = bytes;
         if (bytes.Length < 20
             || BinaryPrimitives.ReadInt32BigEndian(span) != Version
             || BinaryPrimitives.ReadUInt32BigEndian(span[^4..]) != Crc32C.Compute(span[..^4])
-            || BinaryPrimitives.ReadInt64BigEndian(span[4..]) != logEndOffset)
+            || BinaryPrimitives.ReadInt64BigEndian(span[4..]) != offset)
         {
             return false;
         }

@@ -80,8 +80,11 @@ internal sealed class ProducerStateTable
         return firstSequence == expectedSequence ? SequenceVerdict.Append : SequenceVerdict.OutOfOrder;
     }
 
-    /// <summary>Remembers a batch the log has just appended (only after <see cref="Check"/> said <see cref="SequenceVerdict.Append"/>).</summary>
-    public void Record(long producerId, short epoch, ProducedBatch batch, long timestamp = 0)
+    /// <summary>
+    /// Remembers a batch the log has just appended (only after <see cref="Check"/> said <see cref="SequenceVerdict.Append"/>)
+    /// at <paramref name="appendedAtMs"/> by the broker's clock.
+    /// </summary>
+    public void Record(long producerId, short epoch, ProducedBatch batch, long appendedAtMs = 0)
     {
         if (producerId < 0)
         {
@@ -99,20 +102,22 @@ internal sealed class ProducerStateTable
         }
 
         entry.Add(batch);
-        entry.LastTimestamp = Math.Max(entry.LastTimestamp, timestamp);
+        entry.LastTimestamp = Math.Max(entry.LastTimestamp, appendedAtMs);
     }
 
     /// <summary>
-    /// Remembers a batch that is in the log with its offsets stamped: one the leader appended, one a follower copied,
-    /// or one recovery found. Batches without a producer id are ignored.
+    /// Remembers a batch that is in the log with its offsets stamped: one a follower copied, or one recovery found.
+    /// <paramref name="seenAtMs"/> is when this log saw it (the broker's clock, not the producer's timestamps, which
+    /// may be anything), which is what <c>producer.id.expiration.ms</c> counts from. Batches without a producer id
+    /// are ignored.
     /// </summary>
-    public void Observe(in RecordBatchHeader header)
+    public void Observe(in RecordBatchHeader header, long seenAtMs)
     {
         if (header.ProducerId >= 0)
         {
             Record(header.ProducerId, header.ProducerEpoch,
                 new ProducedBatch(header.BaseSequence, LastSequenceOf(header.BaseSequence, header.LastOffsetDelta), header.BaseOffset, header.LastOffset),
-                header.MaxTimestamp);
+                seenAtMs);
         }
     }
 
@@ -170,30 +175,8 @@ internal sealed class ProducerStateTable
         _producers[saved.ProducerId] = entry;
     }
 
-    /// <summary>
-    /// Forgets batches at or after <paramref name="offset"/> (the log was truncated there); a producer left with no
-    /// batch is forgotten, so its next batch must start a sequence.
-    /// </summary>
-    public void TruncateFrom(long offset)
-    {
-        List<long>? emptied = null;
-        foreach ((long producerId, ProducerEntry entry) in _producers)
-        {
-            entry.RemoveFrom(offset);
-            if (entry.Count == 0)
-            {
-                (emptied ??= []).Add(producerId);
-            }
-        }
-
-        if (emptied is not null)
-        {
-            foreach (long producerId in emptied)
-            {
-                _producers.Remove(producerId);
-            }
-        }
-    }
+    /// <summary>Forgets everything (the log was truncated: the table is rebuilt from a snapshot and the log).</summary>
+    public void Clear() => _producers.Clear();
 
     private static int Next(int sequence) => sequence == int.MaxValue ? 0 : sequence + 1;
 
@@ -205,7 +188,7 @@ internal sealed class ProducerStateTable
 
         public short Epoch { get; private set; } = epoch;
 
-        /// <summary>The largest record timestamp of its batches: what <c>producer.id.expiration.ms</c> counts from.</summary>
+        /// <summary>When the log last saw a batch of it (broker clock): what <c>producer.id.expiration.ms</c> counts from.</summary>
         public long LastTimestamp { get; set; }
 
         public int Count { get; private set; }
@@ -258,15 +241,6 @@ internal sealed class ProducerStateTable
 
             found = default;
             return false;
-        }
-
-        /// <summary>Drops the newest batches while they start at or after <paramref name="offset"/>.</summary>
-        public void RemoveFrom(long offset)
-        {
-            while (Count > 0 && Last.FirstOffset >= offset)
-            {
-                Count--;
-            }
         }
     }
 }

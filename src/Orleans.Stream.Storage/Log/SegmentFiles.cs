@@ -8,12 +8,15 @@ internal static class SegmentFiles
     public const string LogExtension = ".log";
     public const string IndexExtension = ".index";
     public const string TimeIndexExtension = ".timeindex";
+    public const string ProducerSnapshotExtension = ".snapshot";
 
     public static string LogPath(string directory, long baseOffset) => Path.Combine(directory, Name(baseOffset) + LogExtension);
 
     public static string IndexPath(string directory, long baseOffset) => Path.Combine(directory, Name(baseOffset) + IndexExtension);
 
     public static string TimeIndexPath(string directory, long baseOffset) => Path.Combine(directory, Name(baseOffset) + TimeIndexExtension);
+
+    public static string ProducerSnapshotPath(string directory, long offset) => Path.Combine(directory, Name(offset) + ProducerSnapshotExtension);
 
     public static string Name(long baseOffset) => baseOffset.ToString("D20", CultureInfo.InvariantCulture);
 

@@ -98,7 +98,10 @@ public sealed class IdempotentAppendTests
         }
 
         string directory = clean ? fixture.Directory : crashCopy;
-        Assert.Equal(clean, File.Exists(Path.Combine(directory, "producer.snapshot"))); // a crash leaves none: rebuilt from headers
+        long[] snapshots = SnapshotOffsets(directory);
+        Assert.True(snapshots.Length > 3); // taken at every roll (and on close)
+        long logEnd = 20 * 5;
+        Assert.Equal(clean, snapshots[^1] == logEnd); // after a crash the batches after the last roll are read from the log
         await using PartitionLog reopened = PartitionLog.Open(directory, new LogConfig { SegmentBytes = 1024 }, new PartitionLogOptions { Time = fixture.Clock });
         long end = reopened.LogEndOffset;
 
@@ -108,6 +111,68 @@ public sealed class IdempotentAppendTests
         Assert.Equal(end, reopened.LogEndOffset);
         Assert.IsType<OutOfOrderSequenceException>(await Refused(reopened, Batch(ProducerId + 1, 0, 21, 1)));
         Assert.Equal(end, (await reopened.AppendAsync(Batch(ProducerId + 1, 0, 20, 1))).FirstOffset);
+    }
+
+    private static long[] SnapshotOffsets(string directory) =>
+        Directory.GetFiles(directory, "*.snapshot").Select(p => long.Parse(Path.GetFileNameWithoutExtension(p), System.Globalization.CultureInfo.InvariantCulture)).Order().ToArray();
+
+    [Fact]
+    public async Task A_damaged_snapshot_is_skipped_for_an_older_one_and_the_log_after_it()
+    {
+        using var fixture = new LogFixture();
+        var config = new LogConfig { SegmentBytes = 1024 };
+        await using (PartitionLog log = fixture.Open(config))
+        {
+            for (int b = 0; b < 20; b++)
+            {
+                await log.AppendAsync(Batch(ProducerId, 0, b * 4, 4, seed: b));
+            }
+        }
+
+        long[] snapshots = SnapshotOffsets(fixture.Directory);
+        File.WriteAllBytes(Path.Combine(fixture.Directory, $"{snapshots[^1]:D20}.snapshot"), [1, 2, 3]);
+        await using PartitionLog reopened = fixture.Open(config);
+        AppendResult retry = await reopened.AppendAsync(Batch(ProducerId, 0, 76, 4, seed: 19));
+        Assert.Equal(76, retry.FirstOffset);
+        Assert.Equal(80, reopened.LogEndOffset);
+    }
+
+    [Fact]
+    public async Task Snapshots_go_with_the_segments_retention_deletes()
+    {
+        using var fixture = new LogFixture();
+        await using PartitionLog log = fixture.Open(new LogConfig { SegmentBytes = 1024, RetentionBytes = 1024 });
+        for (int b = 0; b < 20; b++)
+        {
+            await log.AppendAsync(Batch(ProducerId, 0, b * 4, 4, seed: b));
+        }
+
+        Assert.True(await log.DeleteExpiredSegmentsAsync() > 0);
+        long[] snapshots = SnapshotOffsets(fixture.Directory);
+        Assert.NotEmpty(snapshots);
+        Assert.All(snapshots, offset => Assert.True(offset >= log.LogStartOffset, $"snapshot {offset} is below log start {log.LogStartOffset}"));
+    }
+
+    [Fact]
+    public async Task Truncation_deletes_snapshots_past_the_cut_so_a_restart_does_not_resurrect_removed_batches()
+    {
+        using var fixture = new LogFixture();
+        var config = new LogConfig { SegmentBytes = 1024 };
+        await using (PartitionLog log = fixture.Open(config))
+        {
+            for (int b = 0; b < 20; b++)
+            {
+                await log.AppendAsync(Batch(ProducerId, 0, b * 4, 4, seed: b));
+            }
+
+            await log.TruncateToAsync(40);
+            Assert.All(SnapshotOffsets(fixture.Directory), offset => Assert.True(offset <= 40));
+            await log.AppendAsync(Batch(ProducerId + 1, 0, 0, 1)); // another producer moves the log on
+        }
+
+        await using PartitionLog reopened = fixture.Open(config);
+        AppendResult again = await reopened.AppendAsync(Batch(ProducerId, 0, 40, 4, seed: 10));
+        Assert.Equal(41, again.FirstOffset); // written anew, not taken for a retry of the removed batch
     }
 
     [Fact]
@@ -143,6 +208,25 @@ public sealed class IdempotentAppendTests
         AppendResult retry = await follower.AppendAsync(Batch(ProducerId, 0, 3, 3));
         Assert.Equal((3L, 5L), (retry.FirstOffset, retry.LastOffset));
         Assert.Equal(6, follower.LogEndOffset);
+    }
+
+    [Fact]
+    public async Task Expiration_counts_from_when_the_log_saw_a_producer_not_from_its_records_timestamps()
+    {
+        using var fixture = new LogFixture();
+        using var builder = new RecordBatchBuilder { ProducerId = ProducerId, ProducerEpoch = 0, BaseSequence = 0 };
+        builder.Append(timestamp: 1, key: null, value: new byte[] { 42 }); // January 1970
+        byte[] ancient = builder.Build().ToArray();
+        await using (PartitionLog log = fixture.Open())
+        {
+            await log.AppendAsync(ancient);
+            await log.DeleteExpiredSegmentsAsync();
+            Assert.Equal(0, (await log.AppendAsync(ancient)).FirstOffset);
+        }
+
+        await using PartitionLog reopened = fixture.Open();
+        Assert.Equal(0, (await reopened.AppendAsync(ancient)).FirstOffset); // still recognised after a restart
+        Assert.Equal(1, reopened.LogEndOffset);
     }
 
     [Fact]

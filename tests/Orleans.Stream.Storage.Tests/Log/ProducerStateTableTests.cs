@@ -89,20 +89,4 @@ public sealed class ProducerStateTableTests
         Assert.Equal(SequenceVerdict.OutOfOrder, table.Check(Producer, 0, 1, 9, out _, out int expected));
         Assert.Equal(0, expected);
     }
-
-    [Fact]
-    public void Truncating_the_log_forgets_the_batches_cut_off_so_their_retries_are_appended_again()
-    {
-        var table = new ProducerStateTable();
-        table.Record(Producer, 0, new ProducedBatch(0, 9, 100, 109));
-        table.Record(Producer, 0, new ProducedBatch(10, 19, 110, 119));
-        table.Record(7, 0, new ProducedBatch(0, 4, 120, 124));
-
-        table.TruncateFrom(110);
-
-        Assert.Equal(SequenceVerdict.Append, table.Check(Producer, 0, 10, 19, out _, out _));
-        Assert.Equal(SequenceVerdict.Duplicate, table.Check(Producer, 0, 0, 9, out _, out _));
-        Assert.Equal(1, table.Count); // producer 7 had nothing left and is forgotten
-        Assert.Equal(SequenceVerdict.UnknownProducer, table.Check(7, 0, 5, 9, out _, out _));
-    }
 }
