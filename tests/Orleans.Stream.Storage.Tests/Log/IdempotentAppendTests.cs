@@ -113,6 +113,15 @@ public sealed class IdempotentAppendTests
         Assert.Equal(end, (await reopened.AppendAsync(Batch(ProducerId + 1, 0, 20, 1))).FirstOffset);
     }
 
+    /// <summary>Producer <see cref="ProducerId"/>'s batches 0..19 of 4 records each: offsets 0..79, several segments at 1 KB.</summary>
+    private static async Task AppendTwentyBatchesAsync(PartitionLog log)
+    {
+        for (int b = 0; b < 20; b++)
+        {
+            await log.AppendAsync(Batch(ProducerId, 0, b * 4, 4, seed: b));
+        }
+    }
+
     private static long[] SnapshotOffsets(string directory) =>
         Directory.GetFiles(directory, "*.snapshot").Select(p => long.Parse(Path.GetFileNameWithoutExtension(p), System.Globalization.CultureInfo.InvariantCulture)).Order().ToArray();
 
@@ -123,10 +132,7 @@ public sealed class IdempotentAppendTests
         var config = new LogConfig { SegmentBytes = 1024 };
         await using (PartitionLog log = fixture.Open(config))
         {
-            for (int b = 0; b < 20; b++)
-            {
-                await log.AppendAsync(Batch(ProducerId, 0, b * 4, 4, seed: b));
-            }
+            await AppendTwentyBatchesAsync(log);
         }
 
         long[] snapshots = SnapshotOffsets(fixture.Directory);
@@ -142,10 +148,7 @@ public sealed class IdempotentAppendTests
     {
         using var fixture = new LogFixture();
         await using PartitionLog log = fixture.Open(new LogConfig { SegmentBytes = 1024, RetentionBytes = 1024 });
-        for (int b = 0; b < 20; b++)
-        {
-            await log.AppendAsync(Batch(ProducerId, 0, b * 4, 4, seed: b));
-        }
+        await AppendTwentyBatchesAsync(log);
 
         Assert.True(await log.DeleteExpiredSegmentsAsync() > 0);
         long[] snapshots = SnapshotOffsets(fixture.Directory);
@@ -160,10 +163,7 @@ public sealed class IdempotentAppendTests
         var config = new LogConfig { SegmentBytes = 1024 };
         await using (PartitionLog log = fixture.Open(config))
         {
-            for (int b = 0; b < 20; b++)
-            {
-                await log.AppendAsync(Batch(ProducerId, 0, b * 4, 4, seed: b));
-            }
+            await AppendTwentyBatchesAsync(log);
 
             await log.TruncateToAsync(40);
             Assert.All(SnapshotOffsets(fixture.Directory), offset => Assert.True(offset <= 40));
