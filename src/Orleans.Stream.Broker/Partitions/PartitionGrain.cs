@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Orleans.Runtime;
+using Orleans.Stream.Broker.Diagnostics;
 using Orleans.Stream.Broker.Logs;
 using Orleans.Stream.Broker.Placement;
 using Orleans.Stream.Storage;
@@ -51,6 +53,7 @@ internal sealed partial class PartitionGrain(
 
     public async Task<ProduceResponse> Produce(ProduceRequest request)
     {
+        long started = Stopwatch.GetTimestamp();
         try
         {
             return await AppendAsync(request);
@@ -58,6 +61,7 @@ internal sealed partial class PartitionGrain(
         finally
         {
             request.Batches.Release();
+            BrokerMetrics.ProduceDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
     }
 

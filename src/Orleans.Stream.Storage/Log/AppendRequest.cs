@@ -28,6 +28,9 @@ internal sealed class AppendRequest : WriteCommand, IValueTaskSource<AppendResul
 
     public BatchSetSummary Summary { get; private set; }
 
+    /// <summary>When it was submitted (<see cref="System.Diagnostics.Stopwatch"/> ticks), for <see cref="LogMetrics.AppendDuration"/>.</summary>
+    public long SubmittedAt { get; private set; }
+
     /// <summary>Set by the writer once offsets are known.</summary>
     public long FirstOffset { get; set; }
 
@@ -41,12 +44,17 @@ internal sealed class AppendRequest : WriteCommand, IValueTaskSource<AppendResul
         request.Rule = rule;
         request.PartitionLeaderEpoch = partitionLeaderEpoch;
         request.Summary = summary;
+        request.SubmittedAt = System.Diagnostics.Stopwatch.GetTimestamp();
         return request;
     }
 
     public ValueTask<AppendResult> Task => new(this, _core.Version);
 
-    public void Complete(long logStartOffset) => _core.SetResult(new AppendResult(FirstOffset, LastOffset, logStartOffset));
+    public void Complete(long logStartOffset)
+    {
+        LogMetrics.AppendDuration.Record(LogMetrics.MillisecondsSince(SubmittedAt));
+        _core.SetResult(new AppendResult(FirstOffset, LastOffset, logStartOffset));
+    }
 
     public void Fail(Exception error) => _core.SetException(error);
 

@@ -118,6 +118,8 @@ public sealed partial class PartitionLog
             long generation = Volatile.Read(ref _generation);
             LogView view = Volatile.Read(ref _view);
             long target = view.Active.NextOffset;
+            long flushStarted = System.Diagnostics.Stopwatch.GetTimestamp();
+            bool flushed = false;
             try
             {
                 LogSegment[] segments = view.Segments;
@@ -140,6 +142,7 @@ public sealed partial class PartitionLog
                         try
                         {
                             segment.Flush();
+                            flushed = true;
                         }
                         finally
                         {
@@ -153,6 +156,11 @@ public sealed partial class PartitionLog
                 GoOffline(error);
                 FailAwaitingFlush(new LogOfflineException(_directory, error));
                 return;
+            }
+
+            if (flushed)
+            {
+                LogMetrics.FlushDuration.Record(LogMetrics.MillisecondsSince(flushStarted));
             }
 
             // A truncation that ran meanwhile may have cut below target: then this pass proves nothing.
