@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
+using Orleans.Stream.Client.Diagnostics;
 using Orleans.Stream.Client.Internal;
 using Orleans.Stream.Client.Metadata;
 using Orleans.Stream.Client.Producing;
@@ -427,6 +429,12 @@ public sealed class Producer : IAsyncDisposable
     private async Task<(SendOutcome Outcome, long BaseOffset, OrleansStreamException? Failure)> SendOnceAsync(ProducerBatch batch)
     {
         OrleansStreamException failure;
+        long sent = Stopwatch.GetTimestamp();
+        if (batch.Attempts == 1)
+        {
+            ClientMetrics.BatchQueueDuration.Record(Environment.TickCount64 - batch.CreatedAt);
+        }
+
         try
         {
             var request = new ProduceRequest(new BatchPayload(batch.Bytes), _options.Acks);
@@ -438,6 +446,7 @@ public sealed class Producer : IAsyncDisposable
             }
 
             ProduceResponse response = await leader.Produce(request).ConfigureAwait(false);
+            ClientMetrics.RequestDuration.Record(Stopwatch.GetElapsedTime(sent).TotalMilliseconds);
             if (response.Error == ErrorCode.None)
             {
                 return (SendOutcome.Acknowledged, response.BaseOffset, null);
