@@ -156,7 +156,7 @@ internal sealed class PartitionAccumulator
                     return null;
                 }
 
-                return Send(unacked, now);
+                return Send(unacked);
             }
 
             // The window spans from the oldest unacknowledged batch, not just the requests in flight: were acks of
@@ -201,20 +201,15 @@ internal sealed class PartitionAccumulator
             }
 
             _unacked.Add(ready);
-            return Send(ready, now);
+            return Send(ready);
         }
     }
 
-    private ProducerBatch Send(ProducerBatch batch, long now)
+    private ProducerBatch Send(ProducerBatch batch)
     {
         batch.State = BatchState.InFlight;
         batch.SentAsOldest = _unacked[0] == batch;
         batch.Attempts++;
-        if (batch.FirstSentAt == 0)
-        {
-            batch.FirstSentAt = now;
-        }
-
         _inFlight++;
         return batch;
     }

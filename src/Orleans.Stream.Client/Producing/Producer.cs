@@ -390,7 +390,7 @@ public sealed class Producer : IAsyncDisposable
         {
             TimeSpan backoff = Transient.Backoff(batch.Attempts, _options.RetryBackoff, _options.RetryBackoffMax);
             long now = Environment.TickCount64;
-            if (now - batch.FirstSentAt + backoff.TotalMilliseconds > _options.DeliveryTimeout.TotalMilliseconds)
+            if (now - batch.CreatedAt + backoff.TotalMilliseconds > _options.DeliveryTimeout.TotalMilliseconds)
             {
                 outcome = SendOutcome.Failed;
                 failure = new OrleansStreamException(ErrorCode.RequestTimedOut,

@@ -15,6 +15,7 @@ internal sealed class ProducerBatch(TopicPartition topicPartition, int initialCa
 
     public TopicPartition TopicPartition { get; } = topicPartition;
 
+    /// <summary>When its first record arrived (<see cref="Environment.TickCount64"/>): <c>delivery.timeout.ms</c> counts from here, as in Kafka.</summary>
     public long CreatedAt { get; } = Environment.TickCount64;
 
     public int RecordCount => _builder.RecordCount;
@@ -35,9 +36,6 @@ internal sealed class ProducerBatch(TopicPartition topicPartition, int initialCa
 
     /// <summary>Sends so far; the retry backoff grows with it.</summary>
     public int Attempts { get; set; }
-
-    /// <summary>When it was first sent (<c>delivery.timeout.ms</c> counts from here), or 0.</summary>
-    public long FirstSentAt { get; set; }
 
     /// <summary>With <see cref="BatchState.AwaitingRetry"/>: not to be resent before this tick.</summary>
     public long RetryNotBefore { get; set; }

@@ -39,7 +39,10 @@ public sealed record ProducerOptions
     /// <summary><c>max.block.ms</c>: the longest <c>ProduceAsync</c> waits for buffer space or metadata.</summary>
     public TimeSpan MaxBlock { get; init; } = TimeSpan.FromSeconds(60);
 
-    /// <summary><c>delivery.timeout.ms</c>: after this long a batch that keeps failing transiently fails for good.</summary>
+    /// <summary>
+    /// <c>delivery.timeout.ms</c>: counted from a batch's first record (as in Kafka, so it covers linger, queueing and
+    /// retries), after this long a batch that keeps failing transiently fails for good.
+    /// </summary>
     public TimeSpan DeliveryTimeout { get; init; } = TimeSpan.FromMinutes(2);
 
     /// <summary><c>retry.backoff.ms</c> and <c>retry.backoff.max.ms</c>: the wait before a retry, doubling up to the max.</summary>

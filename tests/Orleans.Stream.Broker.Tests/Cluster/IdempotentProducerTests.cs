@@ -119,6 +119,31 @@ public sealed class IdempotentProducerTests
     }
 
     [Fact]
+    public async Task A_record_whose_requests_are_all_lost_fails_after_the_delivery_timeout_counted_from_its_batch()
+    {
+        using var data = new TempDirectory();
+        var faults = new ProduceFaults(loseRequestEvery: 1, loseResponseEvery: int.MaxValue);
+        await using BrokerCluster brokers = await BrokerCluster.StartAsync(data.Path, configureSilo: silo => silo.AddIncomingGrainCallFilter(faults.InvokeAsync));
+        OrleansStreamClient client = brokers.Client;
+        await client.Admin.CreateTopicAsync(Topic, partitions: 1);
+
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        await using (Producer producer = client.CreateProducer(new ProducerOptions
+        {
+            DeliveryTimeout = TimeSpan.FromSeconds(2), RetryBackoff = TimeSpan.FromMilliseconds(20), RetryBackoffMax = TimeSpan.FromMilliseconds(200),
+        }))
+        {
+            var error = await Assert.ThrowsAsync<OrleansStreamException>(async () => await producer.ProduceAsync(Topic, null, new byte[] { 1 }));
+            Assert.Equal(ErrorCode.RequestTimedOut, error.Code);
+        }
+
+        Assert.InRange(started.Elapsed, TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(15));
+        Assert.True(faults.RequestsLost >= 3, $"only {faults.RequestsLost} attempts");
+        faults.Enabled = false;
+        Assert.Equal(0, await client.Admin.ListOffsetAsync(new TopicPartition(Topic, 0), OffsetSpec.Latest));
+    }
+
+    [Fact]
     public async Task Without_idempotence_the_same_lost_acknowledgements_write_duplicates()
     {
         using var data = new TempDirectory();
