@@ -105,16 +105,13 @@ internal sealed class PartitionAccumulator
         if (_idempotent)
         {
             batch.Seal(_producerId, _nextSequence);
-            _nextSequence = NextSequence(_nextSequence, batch.RecordCount);
+            _nextSequence = ProducerSequence.Add(_nextSequence, batch.RecordCount);
         }
         else
         {
             batch.Seal();
         }
     }
-
-    private static int NextSequence(int sequence, int records) =>
-        sequence > int.MaxValue - records ? records - (int.MaxValue - sequence) - 1 : sequence + records;
 
     /// <summary>
     /// The next batch to send, if the partition may send one now: first a batch awaiting its retry (in order, once its
@@ -297,13 +294,13 @@ internal sealed class PartitionAccumulator
             foreach (ProducerBatch batch in _unacked)
             {
                 batch.Restamp(producerId, sequence);
-                sequence = NextSequence(sequence, batch.RecordCount);
+                sequence = ProducerSequence.Add(sequence, batch.RecordCount);
             }
 
             foreach (ProducerBatch batch in _sealed)
             {
                 batch.Restamp(producerId, sequence);
-                sequence = NextSequence(sequence, batch.RecordCount);
+                sequence = ProducerSequence.Add(sequence, batch.RecordCount);
             }
 
             _nextSequence = sequence;

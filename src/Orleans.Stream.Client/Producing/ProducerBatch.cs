@@ -40,9 +40,6 @@ internal sealed class ProducerBatch(TopicPartition topicPartition, int initialCa
     /// <summary>With <see cref="BatchState.AwaitingRetry"/>: not to be resent before this tick.</summary>
     public long RetryNotBefore { get; set; }
 
-    /// <summary>The idempotent producer's sequence of the first record, or -1.</summary>
-    public int BaseSequence { get; private set; } = -1;
-
     /// <summary>Appends a record; returns what its caller awaits. Only while not sealed, under the accumulator's lock.</summary>
     public ValueTask<DeliveryResult> Append(long timestamp, ReadOnlyMemory<byte>? key, ReadOnlyMemory<byte>? value, ReadOnlySpan<RecordHeader> headers)
     {
@@ -65,7 +62,6 @@ internal sealed class ProducerBatch(TopicPartition topicPartition, int initialCa
                 _builder.ProducerId = producerId;
                 _builder.ProducerEpoch = 0;
                 _builder.BaseSequence = baseSequence;
-                BaseSequence = baseSequence;
             }
 
             _built = _builder.Build();
@@ -77,7 +73,6 @@ internal sealed class ProducerBatch(TopicPartition topicPartition, int initialCa
     public void Restamp(long producerId, int baseSequence)
     {
         RecordBatchBuilder.RestampProducer(_built.Span, producerId, 0, baseSequence);
-        BaseSequence = baseSequence;
     }
 
     public Memory<byte> Bytes => IsSealed ? _built : throw new InvalidOperationException("The batch is not sealed.");

@@ -111,7 +111,7 @@ internal static class RecordBatchValidator
                 }
 
                 producer = new IdempotentBatch(header.ProducerId, header.ProducerEpoch, header.BaseSequence,
-                    Log.ProducerStateTable.LastSequenceOf(header.BaseSequence, header.LastOffsetDelta));
+                    ProducerSequence.Add(header.BaseSequence, header.LastOffsetDelta));
             }
 
             if (firstBase < 0)

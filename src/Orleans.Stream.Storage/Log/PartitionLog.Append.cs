@@ -153,9 +153,9 @@ public sealed partial class PartitionLog
             }
         }
 
+        long now = NowMs;
         try
         {
-            long now = NowMs;
             long size = active.Size;
             bool full = size + summary.TotalBytes > config.SegmentBytes;
             bool old = now - active.RollBaseMs >= config.SegmentMs;
@@ -184,7 +184,7 @@ public sealed partial class PartitionLog
         request.LastOffset = last;
         if (producer.IsIdempotent)
         {
-            _producers.Record(producer.ProducerId, producer.Epoch, new ProducedBatch(producer.FirstSequence, producer.LastSequence, first, last), NowMs);
+            _producers.Record(producer.ProducerId, producer.Epoch, new ProducedBatch(producer.FirstSequence, producer.LastSequence, first, last), now);
         }
         else if (request.Rule == OffsetRule.KeepAsWritten)
         {

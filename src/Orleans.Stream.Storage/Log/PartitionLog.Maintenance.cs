@@ -175,7 +175,7 @@ public sealed partial class PartitionLog
             view.Segments[i].Delete();
         }
 
-        ProducerStateSnapshot.DeleteBefore(_directory, LogStartOffset);
+        ProducerStateSnapshot.Prune(_directory, LogStartOffset, LogEndOffset);
         Log.DeletedSegments(_logger, count, _directory, LogStartOffset);
         return count;
     }

@@ -230,7 +230,7 @@ public sealed partial class PartitionLog : IAsyncDisposable
     private void RestoreProducerState()
     {
         long logEnd = LogEndOffset;
-        ProducerStateSnapshot.DeleteAfter(_directory, logEnd);
+        ProducerStateSnapshot.Prune(_directory, LogStartOffset, logEnd);
         long from = ProducerStateSnapshot.LoadNewest(_directory, logEnd, _producers);
         long now = NowMs;
         _producers.RemoveExpired(now, _producerIdExpirationMs);

@@ -58,26 +58,15 @@ internal static class ProducerStateSnapshot
     }
 
     /// <summary>
-    /// Deletes the snapshots taken before <paramref name="logStartOffset"/> (retention removed their segments), keeping
-    /// one per remaining segment, so a truncation anywhere in the log reads at most one segment's headers.
+    /// Deletes the snapshots outside [<paramref name="logStartOffset"/>, <paramref name="logEndOffset"/>]: those before
+    /// the start went with the segments retention removed (one per remaining segment is kept, so a truncation anywhere
+    /// reads at most one segment's headers); those past the end describe batches the log was cut back from, or never got.
     /// </summary>
-    public static void DeleteBefore(string directory, long logStartOffset)
+    public static void Prune(string directory, long logStartOffset, long logEndOffset)
     {
         foreach (long taken in List(directory))
         {
-            if (taken < logStartOffset)
-            {
-                File.Delete(SegmentFiles.ProducerSnapshotPath(directory, taken));
-            }
-        }
-    }
-
-    /// <summary>Deletes every snapshot taken past <paramref name="offset"/> (the log was cut there, or never got that far).</summary>
-    public static void DeleteAfter(string directory, long offset)
-    {
-        foreach (long taken in List(directory))
-        {
-            if (taken > offset)
+            if (taken < logStartOffset || taken > logEndOffset)
             {
                 File.Delete(SegmentFiles.ProducerSnapshotPath(directory, taken));
             }

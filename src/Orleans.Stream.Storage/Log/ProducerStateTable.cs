@@ -76,7 +76,7 @@ internal sealed class ProducerStateTable
             return SequenceVerdict.Duplicate;
         }
 
-        expectedSequence = entry.Count == 0 ? 0 : Next(entry.Last.LastSequence);
+        expectedSequence = entry.Count == 0 ? 0 : ProducerSequence.Add(entry.Last.LastSequence, 1);
         return firstSequence == expectedSequence ? SequenceVerdict.Append : SequenceVerdict.OutOfOrder;
     }
 
@@ -116,14 +116,10 @@ internal sealed class ProducerStateTable
         if (header.ProducerId >= 0)
         {
             Record(header.ProducerId, header.ProducerEpoch,
-                new ProducedBatch(header.BaseSequence, LastSequenceOf(header.BaseSequence, header.LastOffsetDelta), header.BaseOffset, header.LastOffset),
+                new ProducedBatch(header.BaseSequence, ProducerSequence.Add(header.BaseSequence, header.LastOffsetDelta), header.BaseOffset, header.LastOffset),
                 seenAtMs);
         }
     }
-
-    /// <summary>The sequence of a batch's last record: sequences wrap from <see cref="int.MaxValue"/> to 0, as in Kafka.</summary>
-    public static int LastSequenceOf(int baseSequence, int lastOffsetDelta) =>
-        baseSequence > int.MaxValue - lastOffsetDelta ? lastOffsetDelta - (int.MaxValue - baseSequence) - 1 : baseSequence + lastOffsetDelta;
 
     /// <summary>
     /// Forgets producers whose newest batch is older than <paramref name="expirationMs"/> (Kafka's
@@ -177,8 +173,6 @@ internal sealed class ProducerStateTable
 
     /// <summary>Forgets everything (the log was truncated: the table is rebuilt from a snapshot and the log).</summary>
     public void Clear() => _producers.Clear();
-
-    private static int Next(int sequence) => sequence == int.MaxValue ? 0 : sequence + 1;
 
     /// <summary>One producer: its epoch and a ring of its last batches, oldest first.</summary>
     private sealed class ProducerEntry(short epoch)

@@ -89,4 +89,13 @@ public sealed class ProducerStateTableTests
         Assert.Equal(SequenceVerdict.OutOfOrder, table.Check(Producer, 0, 1, 9, out _, out int expected));
         Assert.Equal(0, expected);
     }
+
+    [Fact]
+    public void Sequences_wrap_from_int_max_value_to_zero()
+    {
+        Assert.Equal(15, ProducerSequence.Add(5, 10));
+        Assert.Equal(int.MaxValue, ProducerSequence.Add(int.MaxValue - 10, 10));
+        Assert.Equal(0, ProducerSequence.Add(int.MaxValue, 1));
+        Assert.Equal(4, ProducerSequence.Add(int.MaxValue - 5, 10));
+    }
 }
