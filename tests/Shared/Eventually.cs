@@ -17,4 +17,21 @@ internal static class Eventually
             await Task.Delay(50);
         }
     }
+
+    /// <summary>
+    /// As <see cref="TrueAsync"/>, for a condition that asks a cluster that is losing or regaining nodes: a call that
+    /// fails (a dead gateway, a grain moving) counts as "not yet".
+    /// </summary>
+    public static Task TrueDespiteFaultsAsync(Func<Task<bool>> condition, TimeSpan timeout, Func<string> what) =>
+        TrueAsync(async () =>
+        {
+            try
+            {
+                return await condition();
+            }
+            catch (Exception error) when (error is not TimeoutException || error.Message.Contains("did not arrive on time", StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }, timeout, what);
 }

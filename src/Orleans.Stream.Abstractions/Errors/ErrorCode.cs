@@ -16,6 +16,7 @@ public enum ErrorCode : short
     RecordTooLarge = 10,
     InvalidTopic = 17,
     NotEnoughReplicas = 19,
+    NotEnoughReplicasAfterAppend = 20,
     InvalidRequiredAcks = 21,
     TopicAlreadyExists = 36,
     InvalidPartitions = 37,
@@ -26,5 +27,6 @@ public enum ErrorCode : short
     InvalidProducerEpoch = 47,
     KafkaStorageError = 56,
     UnknownProducerId = 59,
+    FencedLeaderEpoch = 74,
     InvalidRecord = 87,
 }

@@ -12,5 +12,7 @@ public static class ErrorCodes
         ErrorCode.NotLeaderOrFollower or
         ErrorCode.RequestTimedOut or
         ErrorCode.NotEnoughReplicas or
+        ErrorCode.NotEnoughReplicasAfterAppend or
+        ErrorCode.FencedLeaderEpoch or
         ErrorCode.KafkaStorageError;
 }

@@ -29,6 +29,22 @@ public interface IControllerGrain : IGrainWithIntegerKey
     /// </summary>
     Task<long> AllocateProducerId();
 
+    /// <summary>
+    /// A partition leader changes its ISR (Kafka's AlterPartition): followers that fell behind leave, ones that caught up
+    /// come back. The change is persisted before it is answered. Throws FencedLeaderEpoch when
+    /// <paramref name="leaderEpoch"/> is not the current one (the caller was deposed) and InvalidRequest when the ISR
+    /// is not a non-empty subset of the replicas holding the leader.
+    /// </summary>
+    Task<PartitionDescription> AlterIsr(TopicPartition partition, int leaderEpoch, int[] isr);
+
+    /// <summary>
+    /// Checks every partition against the brokers alive now: a dead broker leaves every ISR (unless it is the last
+    /// member), a partition whose leader died gets a new one from its ISR with the next leader epoch, and a partition
+    /// without a leader gets one as soon as an ISR member is back. Brokers call it when membership changes; the
+    /// controller also runs it by itself every second while active.
+    /// </summary>
+    Task ReconcileBrokers();
+
     /// <summary>Ids of recently deleted topics: a broker that was down during a deletion removes their logs when it starts.</summary>
     Task<Guid[]> GetDeletedTopicIds();
 }

@@ -21,4 +21,18 @@ public interface IPartitionGrain : IGrainWithStringKey
     Task<ListOffsetsResponse> ListOffsets(long timestamp);
 
     Task<PartitionState> Describe();
+
+    /// <summary>
+    /// Where <paramref name="epoch"/> ends in the leader's log (see <see cref="OffsetForLeaderEpochResponse"/>).
+    /// <paramref name="currentLeaderEpoch"/> is the caller's idea of the current epoch: a leader with another one answers
+    /// FencedLeaderEpoch (caller is behind) or NotLeaderOrFollower (this leader is behind), so nobody truncates against a stale leader.
+    /// </summary>
+    Task<OffsetForLeaderEpochResponse> OffsetForLeaderEpoch(int currentLeaderEpoch, int epoch);
+
+    /// <summary>
+    /// The controller tells the leader of a change (ISR, leader, epoch). A leader that finds itself deposed stops serving and
+    /// deactivates; one that is not active yet activates on its new leader broker, which starts replication.
+    /// </summary>
+    [OneWay]
+    Task PartitionChanged(PartitionDescription partition);
 }

@@ -21,11 +21,13 @@ public static class TopicConfigNames
     public const string FlushPolicy = LogConfig.FlushPolicyName;
     public const string FlushMs = LogConfig.FlushMsName;
     public const string IndexIntervalBytes = LogConfig.IndexIntervalBytesName;
+    public const string UncleanLeaderElectionEnable = "unclean.leader.election.enable";
 
     /// <summary>Every key a topic accepts.</summary>
     public static IReadOnlyList<string> All { get; } =
     [
         RetentionMs, RetentionBytes, SegmentBytes, SegmentMs, MinInsyncReplicas, MaxMessageBytes, CleanupPolicy,
         RemoteStorageEnable, LocalRetentionMs, LocalRetentionBytes, FlushPolicy, FlushMs, IndexIntervalBytes,
+        UncleanLeaderElectionEnable,
     ];
 }

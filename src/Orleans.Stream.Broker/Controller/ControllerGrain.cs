@@ -1,12 +1,16 @@
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
 using Orleans.Stream.Broker.Placement;
+using Orleans.Stream.Broker.Replication;
 
 namespace Orleans.Stream.Broker.Controller;
 
 /// <summary>
-/// The one controller of the cluster (key 0): topic metadata, persisted through Orleans grain storage
-/// (<see cref="StorageName"/>) before any change takes effect. Non-reentrant on purpose: changes are serialized.
+/// The one controller of the cluster (key 0): topic metadata, leaders, epochs and ISRs, persisted through Orleans
+/// grain storage (<see cref="StorageName"/>) before any change takes effect. Non-reentrant on purpose: changes are
+/// serialized. While active it compares the live brokers with the partitions' leaders and ISRs every second
+/// (<see cref="LeaderElection"/>); brokers also poke it when membership changes, which reactivates it wherever
+/// Orleans places it after its silo died.
 /// </summary>
 [GrainType("ostream-controller")]
 internal sealed partial class ControllerGrain(
@@ -21,6 +25,18 @@ internal sealed partial class ControllerGrain(
     internal const int ProducerIdBlockSize = 1000;
 
     private long _nextProducerId = -1;
+    private HashSet<int> _reconciledLive = [];
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        this.RegisterGrainTimer(_ => ReconcileBrokers(), new GrainTimerCreationOptions
+        {
+            DueTime = TimeSpan.FromSeconds(1),
+            Period = TimeSpan.FromSeconds(1),
+            KeepAlive = true,
+        });
+        return Task.CompletedTask;
+    }
 
     private Dictionary<string, TopicDescription> Topics => state.State.Topics;
 
@@ -138,6 +154,141 @@ internal sealed partial class ControllerGrain(
         return _nextProducerId++;
     }
 
+    public async Task<PartitionDescription> AlterIsr(TopicPartition partition, int leaderEpoch, int[] isr)
+    {
+        ArgumentNullException.ThrowIfNull(isr);
+        if (!Topics.TryGetValue(partition.Topic, out TopicDescription? topic) || partition.Partition < 0 || partition.Partition >= topic.Partitions.Length)
+        {
+            throw new OrleansStreamException(ErrorCode.UnknownTopicOrPartition, $"Partition {partition} does not exist.");
+        }
+
+        PartitionDescription current = topic.Partitions[partition.Partition];
+        if (leaderEpoch != current.LeaderEpoch)
+        {
+            throw new OrleansStreamException(ErrorCode.FencedLeaderEpoch,
+                $"{partition}: leader epoch {leaderEpoch} is not the current one ({current.LeaderEpoch}, leader {current.Leader}).");
+        }
+
+        var live = LiveBrokerIds();
+        var seen = new HashSet<int>();
+        foreach (int member in isr)
+        {
+            bool added = Array.IndexOf(current.Isr, member) < 0;
+            if (!seen.Add(member) || Array.IndexOf(current.Replicas, member) < 0 || (added && !live.Contains(member)))
+            {
+                throw new OrleansStreamException(ErrorCode.InvalidRequest,
+                    $"{partition}: ISR [{string.Join(",", isr)}] must be distinct live replicas out of [{string.Join(",", current.Replicas)}].");
+            }
+        }
+
+        if (!seen.Contains(current.Leader))
+        {
+            throw new OrleansStreamException(ErrorCode.InvalidRequest, $"{partition}: the ISR must hold the leader {current.Leader}.");
+        }
+
+        PartitionDescription changed = current with { Isr = isr, PartitionEpoch = current.PartitionEpoch + 1 };
+        await ReplaceAsync([(topic, changed)]);
+        LogIsrAltered(logger, partition, current.Isr, isr, leaderEpoch);
+        return changed;
+    }
+
+    public async Task ReconcileBrokers()
+    {
+        HashSet<int> live = LiveBrokerIds();
+        if (live.SetEquals(_reconciledLive))
+        {
+            return;
+        }
+
+        var changes = new List<(TopicDescription Topic, PartitionDescription Partition)>();
+        var wake = new List<(TopicDescription Topic, PartitionDescription Partition)>();
+        foreach (TopicDescription topic in Topics.Values)
+        {
+            bool unclean = ReplicationConfig.From(topic.Configs).UncleanLeaderElection;
+            foreach (PartitionDescription partition in topic.Partitions)
+            {
+                PartitionDescription reconciled = LeaderElection.Reconcile(partition, live, unclean);
+                if (!ReferenceEquals(reconciled, partition))
+                {
+                    changes.Add((topic, reconciled));
+                    LogReconciled(logger, topic.Name, partition.Partition, partition.Leader, reconciled.Leader, reconciled.LeaderEpoch, reconciled.Isr);
+                }
+                else if (partition.Leader != PartitionDescription.NoLeader && Joined(partition.Replicas, live))
+                {
+                    wake.Add((topic, partition)); // a replica is back: its leader should be running to catch it up
+                }
+            }
+        }
+
+        if (changes.Count > 0)
+        {
+            await ReplaceAsync(changes);
+        }
+
+        _reconciledLive = live;
+        changes.AddRange(wake);
+        foreach ((TopicDescription topic, PartitionDescription partition) in changes)
+        {
+            if (partition.Leader != PartitionDescription.NoLeader)
+            {
+                // One-way: the leader may call back into this (non-reentrant) grain while it activates.
+                _ = GrainFactory.GetGrain<IPartitionGrain>(new TopicPartition(topic.Name, partition.Partition).ToString()).PartitionChanged(partition);
+            }
+        }
+    }
+
+    private bool Joined(int[] replicas, HashSet<int> live)
+    {
+        foreach (int replica in replicas)
+        {
+            if (live.Contains(replica) && !_reconciledLive.Contains(replica))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Installs changed partitions and persists them; on failure puts the old ones back and throws.</summary>
+    private async Task ReplaceAsync(List<(TopicDescription Topic, PartitionDescription Partition)> changes)
+    {
+        var before = new Dictionary<string, TopicDescription>(StringComparer.Ordinal);
+        foreach ((TopicDescription topic, PartitionDescription partition) in changes)
+        {
+            TopicDescription current = Topics[topic.Name];
+            before.TryAdd(topic.Name, current);
+            var partitions = (PartitionDescription[])current.Partitions.Clone();
+            partitions[partition.Partition] = partition;
+            Topics[topic.Name] = current with { Partitions = partitions };
+        }
+
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            foreach ((string name, TopicDescription topic) in before)
+            {
+                Topics[name] = topic;
+            }
+
+            throw;
+        }
+    }
+
+    private HashSet<int> LiveBrokerIds()
+    {
+        var live = new HashSet<int>();
+        foreach (LiveBroker broker in brokers.LiveBrokers())
+        {
+            live.Add(broker.Id);
+        }
+
+        return live;
+    }
+
     public Task<Guid[]> GetDeletedTopicIds() => Task.FromResult(state.State.DeletedTopicIds.ToArray());
 
     public Task<ClusterDescription> DescribeCluster()
@@ -185,6 +336,12 @@ internal sealed partial class ControllerGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Created topic {Topic} ({TopicId}) with {Partitions} partitions")]
     private static partial void LogCreated(ILogger logger, string topic, Guid topicId, int partitions);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Partition {Partition}: ISR {From} -> {To} (leader epoch {Epoch})")]
+    private static partial void LogIsrAltered(ILogger logger, TopicPartition partition, int[] from, int[] to, int epoch);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Partition {Topic}/{Partition}: leader {From} -> {To} in epoch {Epoch}, ISR {Isr} (brokers changed)")]
+    private static partial void LogReconciled(ILogger logger, string topic, int partition, int from, int to, int epoch, int[] isr);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Deleted topic {Topic} ({TopicId})")]
     private static partial void LogDeleted(ILogger logger, string topic, Guid topicId);

@@ -36,12 +36,6 @@ internal static class TopicValidator
                 $"Topic '{request.Name}': replication factor {request.ReplicationFactor} is larger than the {liveBrokers} live broker(s).");
         }
 
-        if (request.ReplicationFactor > 1)
-        {
-            throw new OrleansStreamException(ErrorCode.InvalidReplicationFactor,
-                $"Topic '{request.Name}': replication factor {request.ReplicationFactor} is not supported yet; this version keeps one replica per partition.");
-        }
-
         var configs = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach ((string key, string value) in request.Configs ?? [])
         {
@@ -75,6 +69,11 @@ internal static class TopicValidator
             {
                 throw Invalid(request, TopicConfigNames.MinInsyncReplicas, minIsr, $"an integer from 1 to the replication factor ({request.ReplicationFactor})");
             }
+        }
+
+        if (configs.TryGetValue(TopicConfigNames.UncleanLeaderElectionEnable, out string? unclean) && unclean is not ("true" or "false"))
+        {
+            throw Invalid(request, TopicConfigNames.UncleanLeaderElectionEnable, unclean, "'true' or 'false'");
         }
 
         if (configs.TryGetValue(TopicConfigNames.CleanupPolicy, out string? cleanup) && cleanup != "delete")

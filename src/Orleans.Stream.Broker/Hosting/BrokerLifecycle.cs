@@ -7,13 +7,15 @@ namespace Orleans.Stream.Broker.Hosting;
 /// <summary>
 /// Ties the log manager to the silo's lifecycle: every log is open and recovered before the silo joins the
 /// cluster (so no grain ever sees a half-recovered broker), logs of topics deleted while the broker was down are
-/// removed once it has joined, and all logs are closed cleanly after the grains have stopped.
+/// removed once it has joined, membership changes are passed on to the controller (<see cref="MembershipWatcher"/>),
+/// and all logs are closed cleanly after the grains have stopped.
 /// </summary>
-internal sealed partial class BrokerLifecycle(LogManager logs, IGrainFactory grains, ILogger<BrokerLifecycle> logger)
+internal sealed partial class BrokerLifecycle(LogManager logs, IGrainFactory grains, MembershipWatcher membership, ILogger<BrokerLifecycle> logger)
     : ILifecycleParticipant<ISiloLifecycle>, IDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
     private Task? _cleanup;
+    private Task? _watch;
 
     public void Participate(ISiloLifecycle lifecycle)
     {
@@ -32,6 +34,7 @@ internal sealed partial class BrokerLifecycle(LogManager logs, IGrainFactory gra
     private Task OnActiveAsync(CancellationToken cancellationToken)
     {
         _cleanup = Task.Run(() => DeleteOrphansAsync(_stopping.Token), CancellationToken.None);
+        _watch = Task.Run(() => membership.RunAsync(_stopping.Token), CancellationToken.None);
         return Task.CompletedTask;
     }
 
@@ -41,6 +44,11 @@ internal sealed partial class BrokerLifecycle(LogManager logs, IGrainFactory gra
         if (_cleanup is { } cleanup)
         {
             await cleanup.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        if (_watch is { } watch)
+        {
+            await watch.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 

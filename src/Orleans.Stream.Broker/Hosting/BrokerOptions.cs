@@ -27,11 +27,34 @@ public sealed class BrokerOptions
     /// <summary>The longest a fetch may wait for new data, whatever it asks; well below the 30 s grain call timeout.</summary>
     public TimeSpan MaxFetchWait { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// A follower that has not caught up with the leader's log end for this long leaves the ISR (Kafka's
+    /// <c>replica.lag.time.max.ms</c>, also 30 s). Brokers that die leave it at once, when membership declares them dead.
+    /// </summary>
+    public TimeSpan ReplicaLagTimeMax { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Replication requests a leader keeps in flight to one follower.</summary>
+    public int ReplicationMaxInFlight { get; set; } = 4;
+
+    /// <summary>The most bytes of batches one replication request carries (at least one whole batch).</summary>
+    public int ReplicationMaxBytes { get; set; } = 1 << 20;
+
+    /// <summary>How often an idle leader tells its followers the high watermark (and learns they are alive).</summary>
+    public TimeSpan ReplicationHeartbeatInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>The longest an <c>acks=all</c> produce waits for the in-sync replicas before it answers RequestTimedOut.</summary>
+    public TimeSpan ReplicationTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
     internal void Validate()
     {
         if (Id < 0)
         {
             throw new InvalidOperationException($"{SectionName}:Id must be set to a non-negative broker id (got {Id}).");
+        }
+
+        if (ReplicationMaxInFlight < 1 || ReplicationMaxBytes < 1)
+        {
+            throw new InvalidOperationException($"{SectionName}:ReplicationMaxInFlight and ReplicationMaxBytes must be positive.");
         }
 
         if (string.IsNullOrWhiteSpace(DataDir))

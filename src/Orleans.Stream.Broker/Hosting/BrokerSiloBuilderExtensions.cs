@@ -46,6 +46,7 @@ public static class BrokerSiloBuilderExtensions
         services.AddSingleton(Options.Create(options));
         services.AddSingleton<BrokerDirectory>();
         services.AddSingleton<LogManager>();
+        services.AddSingleton<MembershipWatcher>();
         services.AddSingleton<BrokerLifecycle>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<BrokerLifecycle>());
         return builder;

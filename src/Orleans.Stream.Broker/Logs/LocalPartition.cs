@@ -2,9 +2,16 @@ using Orleans.Stream.Storage;
 
 namespace Orleans.Stream.Broker.Logs;
 
-/// <summary>One partition replica on this broker: its open log and the topic incarnation it belongs to.</summary>
+/// <summary>
+/// One partition replica on this broker: its open log, the topic incarnation it belongs to, and the role this broker
+/// plays for it (leader or follower, in which leader epoch). The partition grain (leader) and the replica grain
+/// (follower) of one partition may both be active here for a moment around a leader change: the role claim makes
+/// sure only the holder of the newest epoch writes to the log.
+/// </summary>
 internal sealed class LocalPartition(TopicPartition topicPartition, Guid topicId, PartitionLog log)
 {
+    // (epoch << 1) | 1 when leading; -2: no role yet. Changed only through TryClaim, read lock-free on every request.
+    private long _role = -2;
     private volatile bool _deleted;
 
     public TopicPartition TopicPartition { get; } = topicPartition;
@@ -19,9 +26,52 @@ internal sealed class LocalPartition(TopicPartition topicPartition, Guid topicId
 
     internal void MarkDeleted() => _deleted = true;
 
+    /// <summary>
+    /// Claims the log for the leader of <paramref name="leaderEpoch"/>: succeeds unless this broker has already seen a
+    /// newer epoch, or followed another leader in this one.
+    /// </summary>
+    public bool TryLead(int leaderEpoch) => TryClaim(leaderEpoch, leading: true);
+
+    /// <summary>Claims the log for a follower of the leader of <paramref name="leaderEpoch"/> (see <see cref="TryLead"/>).</summary>
+    public bool TryFollow(int leaderEpoch) => TryClaim(leaderEpoch, leading: false);
+
+    /// <summary>Whether this broker still leads in <paramref name="leaderEpoch"/> (no newer epoch has been claimed).</summary>
+    public bool IsLeading(int leaderEpoch) => Volatile.Read(ref _role) == Role(leaderEpoch, leading: true);
+
+    /// <summary>Whether this broker still follows the leader of <paramref name="leaderEpoch"/>.</summary>
+    public bool IsFollowing(int leaderEpoch) => Volatile.Read(ref _role) == Role(leaderEpoch, leading: false);
+
     public PartitionState Describe(int brokerId)
     {
         PartitionLog log = Log;
         return new PartitionState(TopicPartition, brokerId, log.LogStartOffset, log.LogEndOffset, log.HighWatermark, log.SizeInBytes, log.Segments.Count);
     }
+
+    private bool TryClaim(int leaderEpoch, bool leading)
+    {
+        long wanted = Role(leaderEpoch, leading);
+        long current = Volatile.Read(ref _role);
+        while (true)
+        {
+            if (current == wanted)
+            {
+                return true;
+            }
+
+            if ((current >> 1) >= leaderEpoch)
+            {
+                return false; // a newer epoch, or the other role in this one
+            }
+
+            long seen = Interlocked.CompareExchange(ref _role, wanted, current);
+            if (seen == current)
+            {
+                return true;
+            }
+
+            current = seen;
+        }
+    }
+
+    private static long Role(int leaderEpoch, bool leading) => ((long)leaderEpoch << 1) | (leading ? 1L : 0L);
 }

@@ -233,9 +233,11 @@ internal sealed partial class LogManager : IAsyncDisposable
 
     internal static LogConfig ToLogConfig(Dictionary<string, string> configs) => LogConfig.FromProperties(configs);
 
+    // The high watermark is the partition grain's to move (the minimum over the in-sync replicas), not the log's.
     private PartitionLogOptions LogOptions() => new()
     {
         Time = _time,
+        AutoAdvanceHighWatermark = false,
         CheckpointInterval = _options.RecoveryCheckpointInterval,
         Logger = _loggerFactory.CreateLogger<PartitionLog>(),
     };

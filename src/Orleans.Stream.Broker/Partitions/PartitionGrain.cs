@@ -6,27 +6,44 @@ using Orleans.Runtime;
 using Orleans.Stream.Broker.Diagnostics;
 using Orleans.Stream.Broker.Logs;
 using Orleans.Stream.Broker.Placement;
+using Orleans.Stream.Broker.Replication;
 using Orleans.Stream.Storage;
 
 namespace Orleans.Stream.Broker.Partitions;
 
 /// <summary>
 /// The leader of one partition (key <c>topic/partition</c>), placed on its leader broker's silo by
-/// <see cref="BrokerPlacement"/>. It serves produce, fetch and offset queries from that broker's local log.
-/// Reentrant: the log itself takes one appender and many readers, so a long-poll fetch never holds up appends.
+/// <see cref="BrokerPlacement"/>. It appends produced batches to that broker's local log, stamped with its leader
+/// epoch; streams them to the followers (<see cref="FollowerLink"/>); keeps the high watermark at the lowest offset
+/// every in-sync replica holds; grows and shrinks the ISR through the controller; and serves fetches and offset
+/// queries. Reentrant: the log takes one appender and many readers, so a long-poll fetch or a produce waiting for
+/// its followers never holds up anything else.
 /// </summary>
 [GrainType(GrainTypeString), BrokerPlacement, Reentrant]
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "_leading is cancelled, never disposed: calls still running when leadership ends link to it.")]
 internal sealed partial class PartitionGrain(
     LogManager logs,
     IOptions<BrokerOptions> options,
-    ILogger<PartitionGrain> logger) : Grain, IPartitionGrain
+    ILoggerFactory loggers,
+    ILogger<PartitionGrain> logger) : Grain, IPartitionGrain, IFollowerLinkOwner
 {
     public const string GrainTypeString = "ostream-partition";
     public static readonly GrainType GrainTypeName = GrainType.Create(GrainTypeString);
 
+    // Cancelled when leadership ends, never disposed: reentrant calls still running then link their waits to it.
+    private readonly CancellationTokenSource _leading = new();
+    private readonly List<FollowerLink> _followers = [];
+    private readonly List<Task> _followerLoops = [];
     private TopicPartition _topicPartition;
     private LocalPartition _local = null!;
+    private PartitionDescription _partition = null!;
+    private ReplicationConfig _replication;
     private int _leaderEpoch;
+    private long _epochStartOffset;
+    private bool _alteringIsr;
+    private IGrainTimer? _isrTimer;
+
+    private BrokerOptions Options => options.Value;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -46,10 +63,47 @@ internal sealed partial class PartitionGrain(
                 $"Broker {logs.BrokerId} is not the leader of {_topicPartition} (broker {partition.Leader} is).");
         }
 
-        _leaderEpoch = partition.LeaderEpoch;
         _local = await logs.GetOrCreateAsync(_topicPartition, topic.TopicId, topic.Configs);
-        LogActivated(logger, _topicPartition, logs.BrokerId, _local.Log.LogEndOffset);
+        if (!_local.TryLead(partition.LeaderEpoch))
+        {
+            throw new OrleansStreamException(
+                ErrorCode.NotLeaderOrFollower, $"Broker {logs.BrokerId} has seen a newer leader epoch of {_topicPartition} than {partition.LeaderEpoch}.");
+        }
+
+        _partition = partition;
+        _leaderEpoch = partition.LeaderEpoch;
+        _replication = ReplicationConfig.From(topic.Configs);
+        _epochStartOffset = _local.Log.LogEndOffset;
+        foreach (int replica in partition.Replicas)
+        {
+            if (replica != logs.BrokerId)
+            {
+                IReplicaGrain grain = GrainFactory.GetGrain<IReplicaGrain>(new ReplicaKey(_topicPartition, replica).ToString());
+                var link = new FollowerLink(replica, grain, _local.Log, logs.BrokerId, _leaderEpoch, Options, this, loggers.CreateLogger<FollowerLink>());
+                _followers.Add(link);
+                _followerLoops.Add(link.RunAsync(_leading.Token));
+            }
+        }
+
+        // The timer keeps the leader active while idle: its followers' catch-up and the ISR depend on it.
+        _isrTimer = this.RegisterGrainTimer(CheckIsrAsync, new GrainTimerCreationOptions
+        {
+            DueTime = TimeSpan.FromSeconds(1),
+            Period = TimeSpan.FromSeconds(1),
+            Interleave = true,
+            KeepAlive = true,
+        });
+        UpdateHighWatermark();
+        LogActivated(logger, _topicPartition, logs.BrokerId, _leaderEpoch, _local.Log.LogEndOffset, partition.Isr);
     }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _isrTimer?.Dispose();
+        await _leading.CancelAsync();
+        await Task.WhenAll(_followerLoops).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+    }
+
 
     public async Task<ProduceResponse> Produce(ProduceRequest request)
     {
@@ -72,10 +126,17 @@ internal sealed partial class PartitionGrain(
             return ProduceResponse.Failed(error.Code, error.Message);
         }
 
+        if (request.Acks == Acks.All && _partition.Isr.Length < _replication.MinInsyncReplicas)
+        {
+            return ProduceResponse.Failed(ErrorCode.NotEnoughReplicas,
+                $"{_topicPartition}: {_partition.Isr.Length} in-sync replica(s) ({string.Join(",", _partition.Isr)}), fewer than min.insync.replicas={_replication.MinInsyncReplicas}.");
+        }
+
+        PartitionLog log = _local.Log;
+        AppendResult appended;
         try
         {
-            AppendResult appended = await _local.Log.AppendAsync(request.Batches.Memory, _leaderEpoch);
-            return new ProduceResponse(ErrorCode.None, appended.FirstOffset, appended.LastOffset, appended.LogStartOffset, null);
+            appended = await log.AppendAsync(request.Batches.Memory, _leaderEpoch);
         }
         catch (LogException failure)
         {
@@ -83,8 +144,41 @@ internal sealed partial class PartitionGrain(
         }
         catch (ObjectDisposedException)
         {
-            return ProduceResponse.Failed(ErrorCode.UnknownTopicOrPartition, $"Partition {_topicPartition} was deleted.");
+            return ProduceResponse.Failed(Closed().Code, Closed().Message);
         }
+
+        UpdateHighWatermark();
+        if (request.Acks == Acks.All && log.HighWatermark <= appended.LastOffset)
+        {
+            if (await WaitForInSyncReplicasAsync(appended.LastOffset) is { } failed)
+            {
+                return failed;
+            }
+        }
+
+        return new ProduceResponse(ErrorCode.None, appended.FirstOffset, appended.LastOffset, appended.LogStartOffset, null);
+    }
+
+    /// <summary><c>acks=all</c>: waits until the high watermark passes <paramref name="lastOffset"/>; null once it has.</summary>
+    private async Task<ProduceResponse?> WaitForInSyncReplicasAsync(long lastOffset)
+    {
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(_leading.Token);
+        wait.CancelAfter(Options.ReplicationTimeout);
+        try
+        {
+            await _local.Log.WaitForHighWatermarkAsync(lastOffset, wait.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            return _leading.IsCancellationRequested
+                ? ProduceResponse.Failed(ErrorCode.NotLeaderOrFollower, $"{_topicPartition}: broker {logs.BrokerId} stopped leading before the in-sync replicas had the records.")
+                : ProduceResponse.Failed(ErrorCode.RequestTimedOut, $"{_topicPartition}: the in-sync replicas ({string.Join(",", _partition.Isr)}) did not all have the records within {Options.ReplicationTimeout.TotalSeconds:0.#} s.");
+        }
+
+        // As Kafka: the records are committed, but with fewer in-sync replicas than promised the producer should know.
+        return _partition.Isr.Length < _replication.MinInsyncReplicas
+            ? ProduceResponse.Failed(ErrorCode.NotEnoughReplicasAfterAppend, $"{_topicPartition}: written, but the ISR shrank below min.insync.replicas={_replication.MinInsyncReplicas}.")
+            : null;
     }
 
     public async Task ProduceNoAck(ProduceRequest request) => await Produce(request);
@@ -114,26 +208,27 @@ internal sealed partial class PartitionGrain(
         }
         catch (ObjectDisposedException)
         {
-            return FetchResponse.Failed(ErrorCode.UnknownTopicOrPartition, $"Partition {_topicPartition} was deleted.");
+            return FetchResponse.Failed(Closed().Code, Closed().Message);
         }
     }
 
     private async Task WaitForDataAsync(PartitionLog log, FetchRequest request)
     {
         TimeSpan wait = TimeSpan.FromMilliseconds(request.MaxWaitMs);
-        if (wait > options.Value.MaxFetchWait)
+        if (wait > Options.MaxFetchWait)
         {
-            wait = options.Value.MaxFetchWait;
+            wait = Options.MaxFetchWait;
         }
 
-        using var timeout = new CancellationTokenSource(wait);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_leading.Token);
+        timeout.CancelAfter(wait);
         try
         {
             await log.WaitForHighWatermarkAsync(request.Offset, timeout.Token);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested)
         {
-            // Nothing new within maxWait: answer with an empty fetch, as Kafka does.
+            // Nothing new within maxWait (or leadership ended): answer with an empty fetch, as Kafka does.
         }
     }
 
@@ -162,18 +257,213 @@ internal sealed partial class PartitionGrain(
             ? Task.FromException<PartitionState>(error)
             : Task.FromResult(_local.Describe(logs.BrokerId));
 
-    /// <summary>Null while this activation can serve; once the topic is gone, the error to answer with (and the grain leaves).</summary>
-    private OrleansStreamException? Unavailable()
+    public Task<OffsetForLeaderEpochResponse> OffsetForLeaderEpoch(int currentLeaderEpoch, int epoch)
     {
-        if (!_local.IsDeleted)
+        if (Unavailable() is { } error)
         {
-            return null;
+            return Task.FromResult(new OffsetForLeaderEpochResponse(error.Code, -1, -1, error.Message));
         }
 
-        DeactivateOnIdle();
-        return new OrleansStreamException(ErrorCode.UnknownTopicOrPartition, $"Partition {_topicPartition} was deleted.");
+        if (currentLeaderEpoch != _leaderEpoch)
+        {
+            return Task.FromResult(currentLeaderEpoch < _leaderEpoch
+                ? new OffsetForLeaderEpochResponse(ErrorCode.FencedLeaderEpoch, -1, -1, $"{_topicPartition}: epoch {currentLeaderEpoch} is older than the leader's {_leaderEpoch}.")
+                : new OffsetForLeaderEpochResponse(ErrorCode.NotLeaderOrFollower, -1, -1, $"{_topicPartition}: this leader (epoch {_leaderEpoch}) is behind epoch {currentLeaderEpoch}."));
+        }
+
+        EpochEndOffset end = _local.Log.EndOffsetForEpoch(epoch);
+        return Task.FromResult(new OffsetForLeaderEpochResponse(ErrorCode.None, end.Epoch, end.EndOffset, null));
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Partition {Partition} active on broker {BrokerId}, log end offset {LogEndOffset}")]
-    private static partial void LogActivated(ILogger logger, TopicPartition partition, int brokerId, long logEndOffset);
+    public Task PartitionChanged(PartitionDescription partition)
+    {
+        if (_leading.IsCancellationRequested || partition.LeaderEpoch < _leaderEpoch)
+        {
+            return Task.CompletedTask;
+        }
+
+        if (partition.Leader != logs.BrokerId || partition.LeaderEpoch > _leaderEpoch)
+        {
+            StopLeading($"the controller moved leadership to broker {partition.Leader} in epoch {partition.LeaderEpoch}");
+        }
+        else if (partition.PartitionEpoch > _partition.PartitionEpoch)
+        {
+            Adopt(partition);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public void OnFollowerProgress(FollowerLink link)
+    {
+        UpdateHighWatermark();
+        if (!_alteringIsr && Array.IndexOf(_partition.Isr, link.BrokerId) < 0
+            && link.LogEndOffset >= Math.Max(_local.Log.HighWatermark, _epochStartOffset))
+        {
+            // Caught up with everything committed, and with this epoch's start: back into the ISR.
+            int[] isr = [.. _partition.Isr, link.BrokerId];
+            _ = AlterIsrAsync(isr, $"broker {link.BrokerId} caught up at offset {link.LogEndOffset}");
+        }
+    }
+
+    public void OnFenced() => _ = RefreshFromControllerAsync();
+
+    /// <summary>The high watermark: the lowest offset every in-sync replica holds (durably, under group-commit).</summary>
+    private void UpdateHighWatermark()
+    {
+        PartitionLog log = _local.Log;
+        long highWatermark = log.Config.FlushPolicy == FlushPolicy.GroupCommit ? Math.Min(log.DurableOffset, log.LogEndOffset) : log.LogEndOffset;
+        int[] isr = _partition.Isr;
+        foreach (FollowerLink follower in _followers)
+        {
+            if (Array.IndexOf(isr, follower.BrokerId) >= 0)
+            {
+                highWatermark = Math.Min(highWatermark, follower.LogEndOffset);
+            }
+        }
+
+        if (highWatermark > 0)
+        {
+            log.AdvanceHighWatermark(highWatermark);
+        }
+    }
+
+    /// <summary>Once a second: followers that have not caught up for <see cref="BrokerOptions.ReplicaLagTimeMax"/> leave the ISR.</summary>
+    private Task CheckIsrAsync(CancellationToken cancellationToken)
+    {
+        if (_leading.IsCancellationRequested || _alteringIsr)
+        {
+            return Task.CompletedTask;
+        }
+
+        if (!_local.IsLeading(_leaderEpoch) || _local.IsDeleted)
+        {
+            StopLeading("this broker's log has moved on");
+            return Task.CompletedTask;
+        }
+
+        long now = Environment.TickCount64;
+        var lagging = new List<int>();
+        foreach (FollowerLink follower in _followers)
+        {
+            if (Array.IndexOf(_partition.Isr, follower.BrokerId) >= 0 && now - follower.LastCaughtUpAt > Options.ReplicaLagTimeMax.TotalMilliseconds)
+            {
+                lagging.Add(follower.BrokerId);
+            }
+        }
+
+        if (lagging.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        var isr = new List<int>(_partition.Isr.Length);
+        foreach (int member in _partition.Isr)
+        {
+            if (!lagging.Contains(member))
+            {
+                isr.Add(member);
+            }
+        }
+
+        return AlterIsrAsync([.. isr], $"broker(s) {string.Join(",", lagging)} fell behind for more than {Options.ReplicaLagTimeMax.TotalSeconds:0.#} s");
+    }
+
+    private async Task AlterIsrAsync(int[] isr, string reason)
+    {
+        _alteringIsr = true;
+        try
+        {
+            PartitionDescription changed = await GrainFactory.GetGrain<IControllerGrain>(0).AlterIsr(_topicPartition, _leaderEpoch, isr);
+            LogIsrChanged(logger, _topicPartition, _partition.Isr, changed.Isr, reason);
+            Adopt(changed);
+        }
+        catch (OrleansStreamException error) when (error.Code == ErrorCode.FencedLeaderEpoch)
+        {
+            StopLeading(error.Message);
+        }
+        catch (Exception error)
+        {
+            LogIsrChangeFailed(logger, _topicPartition, reason, error);
+        }
+        finally
+        {
+            _alteringIsr = false;
+        }
+    }
+
+    private async Task RefreshFromControllerAsync()
+    {
+        try
+        {
+            TopicDescription? topic = await GrainFactory.GetGrain<IControllerGrain>(0).DescribeTopic(_topicPartition.Topic);
+            if (topic is null || _topicPartition.Partition >= topic.Partitions.Length)
+            {
+                StopLeading("the topic is gone");
+                return;
+            }
+
+            await PartitionChanged(topic.Partitions[_topicPartition.Partition]);
+        }
+        catch (Exception error)
+        {
+            LogIsrChangeFailed(logger, _topicPartition, "refresh after a fenced follower", error);
+        }
+    }
+
+    private void Adopt(PartitionDescription partition)
+    {
+        if (partition.PartitionEpoch > _partition.PartitionEpoch && partition.LeaderEpoch == _leaderEpoch)
+        {
+            _partition = partition;
+            UpdateHighWatermark();
+        }
+    }
+
+    private void StopLeading(string reason)
+    {
+        if (_leading.IsCancellationRequested)
+        {
+            return;
+        }
+
+        LogStoppedLeading(logger, _topicPartition, logs.BrokerId, _leaderEpoch, reason);
+        _leading.Cancel();
+        DeactivateOnIdle();
+    }
+
+    /// <summary>Why the log was closed under a request: the topic was deleted, or the broker is shutting down.</summary>
+    private OrleansStreamException Closed() => _local.IsDeleted
+        ? new OrleansStreamException(ErrorCode.UnknownTopicOrPartition, $"Partition {_topicPartition} was deleted.")
+        : new OrleansStreamException(ErrorCode.NotLeaderOrFollower, $"Broker {logs.BrokerId} is closing its log of {_topicPartition}.");
+
+    /// <summary>Null while this activation can serve; else the error to answer with (and the grain leaves).</summary>
+    private OrleansStreamException? Unavailable()
+    {
+        if (_local.IsDeleted)
+        {
+            StopLeading("the topic was deleted");
+            return new OrleansStreamException(ErrorCode.UnknownTopicOrPartition, $"Partition {_topicPartition} was deleted.");
+        }
+
+        if (_leading.IsCancellationRequested || !_local.IsLeading(_leaderEpoch))
+        {
+            StopLeading("this broker's log has moved on");
+            return new OrleansStreamException(ErrorCode.NotLeaderOrFollower, $"Broker {logs.BrokerId} no longer leads {_topicPartition}.");
+        }
+
+        return null;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Partition {Partition} led by broker {BrokerId} in epoch {Epoch}, log end offset {LogEndOffset}, ISR {Isr}")]
+    private static partial void LogActivated(ILogger logger, TopicPartition partition, int brokerId, int epoch, long logEndOffset, int[] isr);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Partition {Partition}: ISR {From} -> {To} ({Reason})")]
+    private static partial void LogIsrChanged(ILogger logger, TopicPartition partition, int[] from, int[] to, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Partition {Partition}: ISR change failed ({Reason})")]
+    private static partial void LogIsrChangeFailed(ILogger logger, TopicPartition partition, string reason, Exception error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Partition {Partition}: broker {BrokerId} stopped leading epoch {Epoch}: {Reason}")]
+    private static partial void LogStoppedLeading(ILogger logger, TopicPartition partition, int brokerId, int epoch, string reason);
 }

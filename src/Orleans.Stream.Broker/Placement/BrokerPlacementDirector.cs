@@ -2,13 +2,14 @@ using Orleans.Runtime;
 using Orleans.Runtime.Placement;
 using Orleans.Stream.Broker.Brokers;
 using Orleans.Stream.Broker.Partitions;
+using Orleans.Stream.Broker.Replication;
 
 namespace Orleans.Stream.Broker.Placement;
 
 /// <summary>
 /// Decides placement from metadata alone, so it gives the same answer on every silo: a partition grain goes to the
-/// silo of its partition's leader broker (asked of the controller), a broker grain to the silo of the broker its key
-/// names. When that broker is not alive the activation fails with a retriable error instead of landing elsewhere,
+/// silo of its partition's leader broker (asked of the controller), a replica grain or a broker grain to the silo of
+/// the broker its key names. When that broker is not alive the activation fails with a retriable error instead of landing elsewhere,
 /// where it would find (or worse, create) no log.
 /// </summary>
 internal sealed class BrokerPlacementDirector(BrokerDirectory brokers, IGrainFactory grains) : IPlacementDirector
@@ -21,6 +22,10 @@ internal sealed class BrokerPlacementDirector(BrokerDirectory brokers, IGrainFac
         {
             var partition = TopicPartition.Parse(grain.Key.ToString()!);
             brokerId = await LeaderOf(partition).ConfigureAwait(false);
+        }
+        else if (grain.Type == ReplicaGrain.GrainTypeName)
+        {
+            brokerId = ReplicaKey.Parse(grain.Key.ToString()!).BrokerId;
         }
         else if (grain.Type == BrokerGrain.GrainTypeName)
         {

@@ -13,6 +13,7 @@ internal static class Transient
     {
         OrleansStreamException stream => stream.IsRetriable,
         SiloUnavailableException or OrleansMessageRejectionException or TimeoutException => true,
+        Orleans.Runtime.Messaging.ConnectionFailedException => true, // a gateway or silo that just died
         OrleansException orleans when orleans.InnerException is { } inner => IsTransient(inner),
         AggregateException { InnerExceptions.Count: 1 } aggregate => IsTransient(aggregate.InnerExceptions[0]),
         _ => false,
@@ -24,7 +25,8 @@ internal static class Transient
         OrleansStreamException stream => stream,
         OrleansException { InnerException: OrleansStreamException inner } => inner,
         TimeoutException => new OrleansStreamException(ErrorCode.RequestTimedOut, $"{context}: the request timed out.", error),
-        SiloUnavailableException or OrleansMessageRejectionException => new OrleansStreamException(ErrorCode.LeaderNotAvailable, $"{context}: {error.Message}", error),
+        SiloUnavailableException or OrleansMessageRejectionException or Orleans.Runtime.Messaging.ConnectionFailedException =>
+            new OrleansStreamException(ErrorCode.LeaderNotAvailable, $"{context}: {error.Message}", error),
         _ => new OrleansStreamException(ErrorCode.None, $"{context}: {error.Message}", error),
     };
 

@@ -465,6 +465,12 @@ public sealed class Producer : IAsyncDisposable
             failure = new OrleansStreamException(failure.Code == ErrorCode.None ? ErrorCode.LeaderNotAvailable : failure.Code, failure.Message, error);
         }
 
+        if (failure.Code is ErrorCode.NotLeaderOrFollower or ErrorCode.LeaderNotAvailable or ErrorCode.FencedLeaderEpoch)
+        {
+            // The leader moved: the next send asks the controller where it is now, and connects there.
+            _metadata.Invalidate(batch.TopicPartition.Topic);
+        }
+
         if (failure.Code is ErrorCode.OutOfOrderSequenceNumber or ErrorCode.UnknownProducerId)
         {
             return (SendOutcome.SequenceRejected, -1, failure);

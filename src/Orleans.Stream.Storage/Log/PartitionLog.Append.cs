@@ -171,6 +171,7 @@ public sealed partial class PartitionLog
                 StampOffsets(bytes, first, request.PartitionLeaderEpoch);
             }
 
+            RecordLeaderEpochs(bytes, request.PartitionLeaderEpoch);
             active.Append(bytes, now);
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
@@ -180,6 +181,7 @@ public sealed partial class PartitionLog
             return false;
         }
 
+        _logEndWaiters.Release(); // replication may send these bytes now, before they are fsynced
         request.FirstOffset = first;
         request.LastOffset = last;
         if (producer.IsIdempotent)

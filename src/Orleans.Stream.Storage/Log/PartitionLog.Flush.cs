@@ -24,34 +24,11 @@ public sealed partial class PartitionLog
             long seen = Interlocked.CompareExchange(ref _highWatermark, target, current);
             if (seen == current)
             {
-                Interlocked.Exchange(ref _highWatermarkWaiters, null)?.TrySetResult();
+                _highWatermarkWaiters.Release();
                 return;
             }
 
             current = seen;
-        }
-    }
-
-    /// <summary>
-    /// Completes once the high watermark is past <paramref name="offset"/> (i.e. a read from it would return data):
-    /// the hook for long-poll fetches.
-    /// </summary>
-    public async Task WaitForHighWatermarkAsync(long offset, CancellationToken cancellationToken)
-    {
-        while (HighWatermark <= offset)
-        {
-            ThrowIfUnusable();
-            TaskCompletionSource waiters = Volatile.Read(ref _highWatermarkWaiters)
-                ?? Interlocked.CompareExchange(ref _highWatermarkWaiters, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), null)
-                ?? Volatile.Read(ref _highWatermarkWaiters)!;
-
-            // Checked again after registering: an advance in between has already released the old waiters.
-            if (HighWatermark > offset)
-            {
-                return;
-            }
-
-            await waiters.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -26,5 +26,8 @@ public sealed partial class PartitionLog
 
         [LoggerMessage(7, LogLevel.Warning, "Could not write the producer state snapshot of {Directory} at offset {Offset}; a restart reads more of the log instead")]
         public static partial void ProducerSnapshotFailed(ILogger logger, string directory, long offset, Exception error);
+
+        [LoggerMessage(8, LogLevel.Warning, "The leader-epoch cache of {Directory} was missing or damaged; rebuilt {EpochCount} epochs from the batch headers")]
+        public static partial void RebuiltLeaderEpochs(ILogger logger, string directory, int epochCount);
     }
 }

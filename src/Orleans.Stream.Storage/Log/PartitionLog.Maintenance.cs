@@ -95,6 +95,7 @@ public sealed partial class PartitionLog
             }
 
             segment.TruncateTo(position);
+            _epochs.TruncateFromEnd(newEnd); // after the bytes: the cache may run ahead of the log, never lag it
             // As Kafka: back to the newest snapshot at or below the cut, then forward through the log.
             _producers.Clear();
             RestoreProducerState();
@@ -176,6 +177,7 @@ public sealed partial class PartitionLog
         }
 
         ProducerStateSnapshot.Prune(_directory, LogStartOffset, LogEndOffset);
+        _epochs.TruncateFromStart(LogStartOffset);
         Log.DeletedSegments(_logger, count, _directory, LogStartOffset);
         return count;
     }
@@ -211,7 +213,8 @@ public sealed partial class PartitionLog
                 segment.Release();
             }
 
-            Interlocked.Exchange(ref _highWatermarkWaiters, null)?.TrySetResult();
+            _highWatermarkWaiters.Release();
+            _logEndWaiters.Release();
         }
 
         return 0;

@@ -44,11 +44,11 @@ public sealed partial class PartitionLog : IAsyncDisposable
     private Exception? _failure;
     private int _closed;
     private Task? _closeTask;
-    private TaskCompletionSource? _highWatermarkWaiters;
 
-    private PartitionLog(string directory, LogConfig config, PartitionLogOptions options, LogView view)
+    private PartitionLog(string directory, LogConfig config, PartitionLogOptions options, LogView view, LeaderEpochCache epochs)
     {
         _directory = directory;
+        _epochs = epochs;
         _config = config;
         _time = options.Time;
         _logger = options.Logger;
@@ -113,7 +113,8 @@ public sealed partial class PartitionLog : IAsyncDisposable
     /// <summary>
     /// Opens (creating if needed) the log in <paramref name="directory"/> and recovers it: segments below the recovery
     /// checkpoint are trusted, later ones are rescanned batch by batch (length, magic, CRC, offset order) and cut at
-    /// the first bad byte, with every segment after a cut deleted. Missing or damaged indexes are rebuilt.
+    /// the first bad byte, with every segment after a cut deleted. Missing or damaged indexes are rebuilt, and so is a
+    /// missing or damaged leader-epoch cache (from the batch headers).
     /// </summary>
     public static PartitionLog Open(string directory, LogConfig? config = null, PartitionLogOptions? options = null)
     {
@@ -131,6 +132,8 @@ public sealed partial class PartitionLog : IAsyncDisposable
         bool clean = checkpoint?.CleanShutdown ?? false;
 
         var segments = new List<LogSegment>(bases.Count + 1);
+        LeaderEpochCache epochs;
+        bool epochsRebuilt;
         try
         {
             int firstToRecover = bases.Count;
@@ -185,6 +188,8 @@ public sealed partial class PartitionLog : IAsyncDisposable
             {
                 segments.Add(LogSegment.Create(directory, 0, now, config.IndexIntervalBytes));
             }
+
+            epochs = LeaderEpochCache.Open(directory, segments, out epochsRebuilt);
         }
         catch
         {
@@ -196,7 +201,12 @@ public sealed partial class PartitionLog : IAsyncDisposable
             throw;
         }
 
-        var log = new PartitionLog(directory, config, options, new LogView([.. segments]));
+        if (epochsRebuilt)
+        {
+            Log.RebuiltLeaderEpochs(options.Logger, directory, epochs.Entries.Count);
+        }
+
+        var log = new PartitionLog(directory, config, options, new LogView([.. segments]), epochs);
         long logEnd = log.LogEndOffset;
         log._durableOffset = logEnd;
         log._highWatermark = options.AutoAdvanceHighWatermark ? logEnd : Math.Min(checkpoint?.HighWatermark ?? 0, logEnd);

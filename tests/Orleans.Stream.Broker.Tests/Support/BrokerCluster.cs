@@ -94,6 +94,17 @@ internal sealed class BrokerCluster : IAsyncDisposable
         _brokerIds.TryRemove(name, out _);
     }
 
+    /// <summary>The live brokers' ids.</summary>
+    public int[] BrokerIds => [.. _brokerIds.Values.Order()];
+
+    /// <summary>Broker <paramref name="brokerId"/>'s log manager, to look at its replicas' logs directly.</summary>
+    public Logs.LogManager LogsOf(int brokerId)
+    {
+        string name = _brokerIds.Single(pair => pair.Value == brokerId).Key;
+        InProcessSiloHandle silo = Cluster.Silos.Single(s => s.Name == name);
+        return silo.SiloHost.Services.GetRequiredService<Logs.LogManager>();
+    }
+
     /// <summary>Starts a new silo as broker <paramref name="brokerId"/>, over that broker's data directory.</summary>
     public async Task StartBrokerAsync(int brokerId)
     {
@@ -105,12 +116,19 @@ internal sealed class BrokerCluster : IAsyncDisposable
     /// A cluster whose controller state lives in blob storage on <paramref name="azurite"/>, so it survives the loss of
     /// any silo and a full restart (with the same <paramref name="serviceId"/>), as in production.
     /// </summary>
-    public static Task<BrokerCluster> StartOnAzuriteAsync(string dataRoot, Azurite azurite, string serviceId, int silos = 3) =>
+    public static Task<BrokerCluster> StartOnAzuriteAsync(string dataRoot, Azurite azurite, string serviceId, int silos = 3, Action<ISiloBuilder>? configureSilo = null) =>
         StartAsync(dataRoot, silos, silo => silo.AddAzureBlobGrainStorage("ostream", options =>
         {
             options.BlobServiceClient = new BlobServiceClient(azurite.ConnectionString);
             options.ContainerName = "ostream-state";
-        }), serviceId);
+        }), serviceId, configureSilo);
+
+    /// <summary>
+    /// A cluster for tests that kill brokers: the controller's state must outlive any one silo, so it lives on Azurite
+    /// (memory grain storage lives in grains, and dies with the silo that hosts them).
+    /// </summary>
+    public static Task<BrokerCluster> StartSurvivingAsync(string dataRoot, Azurite azurite, Action<ISiloBuilder>? configureSilo = null) =>
+        StartOnAzuriteAsync(dataRoot, azurite, "kill-" + Guid.NewGuid().ToString("N")[..8], configureSilo: configureSilo);
 
     /// <summary>Waits until the controller sees <paramref name="count"/> live brokers (silo metadata arrives asynchronously).</summary>
     public async Task WaitForBrokersAsync(int count)

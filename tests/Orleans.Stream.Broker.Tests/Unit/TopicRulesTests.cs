@@ -78,7 +78,7 @@ public sealed class TopicRulesTests
     [InlineData(10_001, 1, 3, ErrorCode.InvalidPartitions)]
     [InlineData(1, 0, 3, ErrorCode.InvalidReplicationFactor)]
     [InlineData(1, 4, 3, ErrorCode.InvalidReplicationFactor)]
-    [InlineData(1, 2, 3, ErrorCode.InvalidReplicationFactor)]
+    [InlineData(1, 5, 4, ErrorCode.InvalidReplicationFactor)]
     public void Partition_and_replica_counts_are_checked(int partitions, short replicationFactor, int liveBrokers, ErrorCode expected)
     {
         var error = Assert.Throws<OrleansStreamException>(() => TopicValidator.Validate(new CreateTopicRequest("t", partitions, replicationFactor, []), liveBrokers));

@@ -193,16 +193,12 @@ public sealed class IdempotentAppendTests
     [Fact]
     public async Task A_follower_learns_producer_state_from_replicated_batches()
     {
-        using var leaderFixture = new LogFixture();
-        using var followerFixture = new LogFixture();
-        await using PartitionLog leader = leaderFixture.Open();
-        await using PartitionLog follower = followerFixture.Open();
+        using var fixture = new LogFixture();
+        await using PartitionLog leader = fixture.Open();
+        await using PartitionLog follower = fixture.OpenFollower();
         await leader.AppendAsync(Batch(ProducerId, 0, 0, 3));
         await leader.AppendAsync(Batch(ProducerId, 0, 3, 3));
-        using (LogReadResult read = leader.Read(0, 1 << 20, ReadBound.LogEnd))
-        {
-            await follower.AppendReplicatedAsync(read.Batches.ToArray());
-        }
+        await Batches.ReplicateAsync(leader, follower);
 
         // The follower, as a new leader, answers the producer's retry with the original offsets.
         AppendResult retry = await follower.AppendAsync(Batch(ProducerId, 0, 3, 3));

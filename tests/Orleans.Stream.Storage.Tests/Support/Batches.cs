@@ -63,6 +63,16 @@ internal static class Batches
         return result;
     }
 
+    /// <summary>Copies what <paramref name="follower"/> lacks from <paramref name="leader"/>, as a follower's fetches would.</summary>
+    public static async Task ReplicateAsync(PartitionLog leader, PartitionLog follower)
+    {
+        while (follower.LogEndOffset < leader.LogEndOffset)
+        {
+            using LogReadResult read = leader.Read(follower.LogEndOffset, 1 << 20, ReadBound.LogEnd);
+            await follower.AppendReplicatedAsync(read.Batches.ToArray());
+        }
+    }
+
     /// <summary>Reads from <paramref name="from"/> to the bound, returning records at or after <paramref name="from"/>.</summary>
     public static List<TestRecord> ReadAll(PartitionLog log, long from = -1, ReadBound bound = ReadBound.LogEnd, int maxBytes = 64 * 1024)
     {
