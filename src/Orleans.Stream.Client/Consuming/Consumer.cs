@@ -25,6 +25,9 @@ public sealed class Consumer : IAsyncDisposable
 
     // Only where partitions lead is read from metadata (to pick the leader's connection); Kafka's metadata.max.age.ms.
     private static readonly TimeSpan MetadataMaxAge = TimeSpan.FromMinutes(5);
+
+    // A long-poll fetch may rightly take fetch.max.wait.ms; only later does the consumer ask whether the leader moved.
+    private static readonly TimeSpan LeaderCheckSlack = TimeSpan.FromSeconds(1);
     private bool _disposed;
 
     internal Consumer(IGrainFactory grains, BrokerConnections brokers, ConsumerOptions options)
@@ -245,7 +248,9 @@ public sealed class Consumer : IAsyncDisposable
                     FetchResponse response;
                     try
                     {
-                        response = await Leader.Fetch(new FetchRequest(offset, options.MaxPartitionFetchBytes, (int)options.FetchMaxWait.TotalMilliseconds)).ConfigureAwait(false);
+                        int epoch = consumer._metadata.LeaderEpochOf(topicPartition);
+                        Task<FetchResponse> fetch = Leader.Fetch(new FetchRequest(offset, options.MaxPartitionFetchBytes, (int)options.FetchMaxWait.TotalMilliseconds));
+                        response = await consumer._metadata.AwaitLeaderAnswerAsync(fetch, topicPartition, epoch, options.FetchMaxWait + LeaderCheckSlack).ConfigureAwait(false);
                     }
                     catch (Exception error) when (Transient.IsTransient(error))
                     {

@@ -43,4 +43,56 @@ internal sealed class TopicMetadataCache(IGrainFactory grains, TimeSpan maxAge)
             : -1;
 
     public void Invalidate(string topic) => _topics.TryRemove(topic, out _);
+
+    /// <summary>The partition's leader epoch as cached now, or -1.</summary>
+    public int LeaderEpochOf(TopicPartition topicPartition) =>
+        _topics.TryGetValue(topicPartition.Topic, out Entry? entry) && topicPartition.Partition < entry.Topic.Partitions.Length
+            ? entry.Topic.Partitions[topicPartition.Partition].LeaderEpoch
+            : -1;
+
+    /// <summary>
+    /// Waits for the answer of a request sent to a partition's leader in <paramref name="leaderEpoch"/>. An answer
+    /// from a broker that died never comes (the call only times out, after 30 s), so while it is late this asks the
+    /// controller, at most once per <paramref name="checkInterval"/>, whether the partition has a new leader; if so it
+    /// stops waiting and throws NotLeaderOrFollower, and the caller retries at the new leader (an idempotent
+    /// producer's retry is recognised there if the old leader's append made it).
+    /// </summary>
+    public async Task<T> AwaitLeaderAnswerAsync<T>(Task<T> answer, TopicPartition topicPartition, int leaderEpoch, TimeSpan checkInterval)
+    {
+        while (true)
+        {
+            if (await Task.WhenAny(answer, Task.Delay(checkInterval)).ConfigureAwait(false) == answer)
+            {
+                return await answer.ConfigureAwait(false);
+            }
+
+            int current;
+            try
+            {
+                current = await CurrentLeaderEpochAsync(topicPartition, checkInterval).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                continue; // the controller is moving too: keep waiting, ask again
+            }
+
+            if (leaderEpoch >= 0 && current != leaderEpoch)
+            {
+                _ = answer.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                throw new OrleansStreamException(ErrorCode.NotLeaderOrFollower,
+                    $"{topicPartition}: the leader changed (epoch {leaderEpoch} -> {current}) while a request to the old one was unanswered.");
+            }
+        }
+    }
+
+    private async Task<int> CurrentLeaderEpochAsync(TopicPartition topicPartition, TimeSpan notOlderThan)
+    {
+        if (!_topics.TryGetValue(topicPartition.Topic, out Entry? entry) || Environment.TickCount64 - entry.FetchedAt >= notOlderThan.TotalMilliseconds)
+        {
+            Invalidate(topicPartition.Topic);
+        }
+
+        TopicDescription topic = await GetAsync(topicPartition.Topic).ConfigureAwait(false);
+        return topicPartition.Partition < topic.Partitions.Length ? topic.Partitions[topicPartition.Partition].LeaderEpoch : -1;
+    }
 }

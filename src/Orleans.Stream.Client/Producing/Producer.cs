@@ -20,6 +20,9 @@ namespace Orleans.Stream.Client;
 /// </summary>
 public sealed class Producer : IAsyncDisposable
 {
+    // How late an answer may be before the producer asks whether the partition's leader moved (see AwaitLeaderAnswerAsync).
+    private static readonly TimeSpan LeaderCheckInterval = TimeSpan.FromSeconds(1);
+
     private readonly BrokerConnections _brokers;
     private readonly IControllerGrain _controller;
     private readonly bool _idempotent;
@@ -445,7 +448,8 @@ public sealed class Producer : IAsyncDisposable
                 return (SendOutcome.Acknowledged, -1, null);
             }
 
-            ProduceResponse response = await leader.Produce(request).ConfigureAwait(false);
+            int epoch = _metadata.LeaderEpochOf(batch.TopicPartition);
+            ProduceResponse response = await _metadata.AwaitLeaderAnswerAsync(leader.Produce(request), batch.TopicPartition, epoch, LeaderCheckInterval).ConfigureAwait(false);
             ClientMetrics.RequestDuration.Record(Stopwatch.GetElapsedTime(sent).TotalMilliseconds);
             if (response.Error == ErrorCode.None)
             {
