@@ -12,7 +12,7 @@ internal static class ProduceLoad
 {
     public sealed record Settings(
         string Topic, int Partitions, int Producers, int Records, int RecordSize, int Rate, Acks Acks, TimeSpan Linger, int BatchSize, string? FlushPolicy, TimeSpan MaxDuration,
-        int MaxInFlightPerPartition, bool Idempotence);
+        int MaxInFlightPerPartition, bool Idempotence, short ReplicationFactor, int MinInsyncReplicas);
 
     private const int MaxOutstandingPerProducer = 20_000;
 
@@ -188,6 +188,11 @@ internal static class ProduceLoad
             configs["flush.policy"] = policy;
         }
 
-        await client.Admin.CreateTopicAsync(settings.Topic, settings.Partitions, 1, configs);
+        if (settings.MinInsyncReplicas > 0)
+        {
+            configs["min.insync.replicas"] = settings.MinInsyncReplicas.ToString(CultureInfo.InvariantCulture);
+        }
+
+        await client.Admin.CreateTopicAsync(settings.Topic, settings.Partitions, settings.ReplicationFactor, configs);
     }
 }

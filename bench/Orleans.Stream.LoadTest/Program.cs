@@ -8,6 +8,7 @@ using Orleans.Stream.LoadTest;
 // ostream-perf: end-to-end load against a running cluster (loopback only; bounded in records and time).
 //   ostream-perf produce --topic perf --partitions 6 --producers 4 --records 1000000 --record-size 1024 [--rate 75000]
 //   ostream-perf consume --topic perf --records 1000000
+//   ostream-perf verify-produce --topic verified --records 20000 --rate 400 --keys 16 --acks-file acks.tsv
 var cluster = new Option<string?>("--cluster") { Description = "Gateways host:port,... (default: the AppHost's brokers)", Recursive = true };
 var clusterId = new Option<string?>("--cluster-id") { Description = "Orleans cluster id (default ostream-local)", Recursive = true };
 var topic = new Option<string>("--topic") { Description = "Topic (created if missing)", DefaultValueFactory = _ => "perf", Recursive = true };
@@ -22,11 +23,16 @@ var acks = new Option<string>("--acks") { Description = "0, 1 or all", DefaultVa
 var linger = new Option<int>("--linger-ms") { Description = "linger.ms", DefaultValueFactory = _ => 5 };
 var batchSize = new Option<int>("--batch-size") { Description = "batch.size in bytes", DefaultValueFactory = _ => 256 * 1024 };
 var flushPolicy = new Option<string?>("--flush-policy") { Description = "flush.policy of a created topic (group-commit or replicated)" };
+var replicationFactor = new Option<short>("--replication-factor") { Description = "replication.factor of a created topic", DefaultValueFactory = _ => 1 };
+var minInsync = new Option<int>("--min-insync-replicas") { Description = "min.insync.replicas of a created topic (0 = the default, 1)", DefaultValueFactory = _ => 0 };
 
 var maxInFlight = new Option<int>("--max-in-flight") { Description = "max.in.flight.requests.per.connection, per partition (1-5; 1 without idempotence)", DefaultValueFactory = _ => 5 };
 var idempotence = new Option<bool>("--idempotence") { Description = "enable.idempotence (applies with acks=all)", DefaultValueFactory = _ => true };
 
-var produce = new Command("produce", "Produce records and report throughput and ack latency") { partitions, producers, recordSize, rate, acks, linger, batchSize, flushPolicy, maxInFlight, idempotence };
+var produce = new Command("produce", "Produce records and report throughput and ack latency")
+{
+    partitions, producers, recordSize, rate, acks, linger, batchSize, flushPolicy, replicationFactor, minInsync, maxInFlight, idempotence,
+};
 produce.SetAction(async (parse, cancellation) =>
 {
     await using OrleansStreamConnection connection = await OrleansStreamConnection.ConnectAsync(parse.GetValue(cluster), parse.GetValue(clusterId), cancellation);
@@ -34,7 +40,7 @@ produce.SetAction(async (parse, cancellation) =>
         parse.GetValue(topic)!, parse.GetValue(partitions), parse.GetValue(producers), Math.Min(parse.GetValue(records), 20_000_000), parse.GetValue(recordSize),
         parse.GetValue(rate), parse.GetValue(acks) switch { "0" => Acks.None, "1" => Acks.Leader, _ => Acks.All },
         TimeSpan.FromMilliseconds(parse.GetValue(linger)), parse.GetValue(batchSize), parse.GetValue(flushPolicy), TimeSpan.FromSeconds(parse.GetValue(maxSeconds)),
-        parse.GetValue(maxInFlight), parse.GetValue(idempotence));
+        parse.GetValue(maxInFlight), parse.GetValue(idempotence), parse.GetValue(replicationFactor), parse.GetValue(minInsync));
     return await ProduceLoad.RunAsync(connection.Client, settings, cancellation);
 });
 
@@ -46,7 +52,21 @@ consume.SetAction(async (parse, cancellation) =>
     return await ConsumeLoad.RunAsync(connection.Client, parse.GetValue(topic)!, Math.Min(parse.GetValue(records), 20_000_000), parse.GetValue(fetchBytes), TimeSpan.FromSeconds(parse.GetValue(maxSeconds)), cancellation);
 });
 
+var keys = new Option<int>("--keys") { Description = "Distinct keys, used in turn", DefaultValueFactory = _ => 16 };
+var acksFile = new Option<string>("--acks-file") { Description = "Where each acknowledgement goes, one line each: partition offset key value", Required = true };
+var verifyRate = new Option<int>("--rate") { Description = "Records/s", DefaultValueFactory = _ => 500 };
+var verify = new Command("verify-produce", "Produce keyed sequential records (acks=all, idempotent) and log every acknowledgement, for fault tests") { keys, acksFile, verifyRate };
+verify.SetAction(async (parse, cancellation) =>
+{
+    await using OrleansStreamConnection connection = await OrleansStreamConnection.ConnectAsync(parse.GetValue(cluster), parse.GetValue(clusterId), cancellation);
+    var settings = new VerifiableProduce.Settings(
+        parse.GetValue(topic)!, Math.Min(parse.GetValue(records), 1_000_000), parse.GetValue(verifyRate), Math.Max(1, parse.GetValue(keys)), parse.GetValue(acksFile)!,
+        TimeSpan.FromSeconds(parse.GetValue(maxSeconds)));
+    return await VerifiableProduce.RunAsync(connection.Client, settings, cancellation);
+});
+
 var root = new RootCommand("ostream-perf: end-to-end load for an Orleans.Stream cluster") { cluster, clusterId, topic, records, maxSeconds };
 root.Subcommands.Add(produce);
 root.Subcommands.Add(consume);
+root.Subcommands.Add(verify);
 return await root.Parse(args).InvokeAsync();

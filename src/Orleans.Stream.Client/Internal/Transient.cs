@@ -30,6 +30,34 @@ internal static class Transient
         _ => new OrleansStreamException(ErrorCode.None, $"{context}: {error.Message}", error),
     };
 
+    /// <summary>
+    /// Calls <paramref name="call"/> until it succeeds, retrying transient failures with backoff, for at most
+    /// <paramref name="maxBlock"/> in all (then <see cref="TimeoutException"/>): how a client waits out a controller
+    /// or gateway that is failing over (Kafka's max.block.ms). Other failures are thrown at once.
+    /// </summary>
+    public static async Task<T> RetryAsync<T>(Func<Task<T>> call, TimeSpan maxBlock, TimeSpan backoff, TimeSpan backoffMax)
+    {
+        long deadline = Environment.TickCount64 + (long)maxBlock.TotalMilliseconds;
+        for (int attempt = 1; ; attempt++)
+        {
+            long remaining = deadline - Environment.TickCount64;
+            try
+            {
+                return await call().WaitAsync(TimeSpan.FromMilliseconds(Math.Max(1, remaining))).ConfigureAwait(false);
+            }
+            catch (Exception error) when (IsTransient(error) && deadline - Environment.TickCount64 > 0)
+            {
+                TimeSpan delay = Backoff(attempt, backoff, backoffMax);
+                if (Environment.TickCount64 + (long)delay.TotalMilliseconds >= deadline)
+                {
+                    throw new TimeoutException($"Gave up after {attempt} attempts within {maxBlock}.", error);
+                }
+
+                await Task.Delay(delay).ConfigureAwait(false);
+            }
+        }
+    }
+
     /// <summary>Exponential backoff from <paramref name="initial"/>, doubling per attempt, capped at <paramref name="max"/>, with ±20 % jitter.</summary>
     public static TimeSpan Backoff(int attempt, TimeSpan initial, TimeSpan max)
     {

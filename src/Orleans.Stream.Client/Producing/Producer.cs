@@ -136,10 +136,10 @@ public sealed class Producer : IAsyncDisposable
             {
                 record.Cancellation.ThrowIfCancellationRequested();
                 TopicDescription metadata = _metadata.TryGetCached(record.Topic)
-                    ?? await _metadata.GetAsync(record.Topic).AsTask().WaitAsync(_options.MaxBlock).ConfigureAwait(false);
+                    ?? await Transient.RetryAsync(() => _metadata.GetAsync(record.Topic).AsTask(), _options.MaxBlock, _options.RetryBackoff, _options.RetryBackoffMax).ConfigureAwait(false);
                 if (_idempotent && Volatile.Read(ref _producerId) < 0)
                 {
-                    await EnsureProducerIdAsync().WaitAsync(_options.MaxBlock).ConfigureAwait(false);
+                    await Transient.RetryAsync(EnsureProducerIdAsync, _options.MaxBlock, _options.RetryBackoff, _options.RetryBackoffMax).ConfigureAwait(false);
                 }
 
                 if (Volatile.Read(ref _bufferedBytes) >= _options.BufferMemory)
@@ -153,7 +153,7 @@ public sealed class Producer : IAsyncDisposable
             {
                 record.Delivery.TrySetException(error is TimeoutException
                     ? new OrleansStreamException(ErrorCode.RequestTimedOut, $"No metadata for topic '{record.Topic}' or no producer id within max.block.ms ({_options.MaxBlock}).", error)
-                    : error);
+                    : Transient.ToStreamException(error, $"Produce to '{record.Topic}'"));
             }
 
             lock (_pending)
