@@ -9,6 +9,9 @@ public interface IBrokerGrain : IGrainWithIntegerKey
     /// <summary>Closes and deletes every local partition log of the topic with this name and id.</summary>
     Task DeleteTopicData(string topic, Guid topicId);
 
+    /// <summary>Closes and deletes this broker's replica of one partition (a reassignment moved it elsewhere).</summary>
+    Task DeletePartitionData(TopicPartition partition, Guid topicId);
+
     /// <summary>Every partition log this broker holds.</summary>
     Task<PartitionState[]> DescribeLogs();
 }

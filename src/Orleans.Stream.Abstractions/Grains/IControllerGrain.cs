@@ -38,6 +38,15 @@ public interface IControllerGrain : IGrainWithIntegerKey
     Task<PartitionDescription> AlterIsr(TopicPartition partition, int leaderEpoch, int[] isr);
 
     /// <summary>
+    /// Moves a partition's replicas to <paramref name="replicas"/> (live brokers, the first the preferred leader): the
+    /// new ones join and copy the log from the leader, and once all of them are in sync the old ones leave and delete
+    /// their copy, and leadership moves if the leader is not among the new replicas. Throws InvalidRequest while
+    /// another reassignment of the partition runs, InvalidReplicationFactor for an empty or repeating list, and
+    /// LeaderNotAvailable for a broker that is not alive.
+    /// </summary>
+    Task<PartitionDescription> ReassignPartition(TopicPartition partition, int[] replicas);
+
+    /// <summary>
     /// Checks every partition against the brokers alive now: a dead broker leaves every ISR (unless it is the last
     /// member), a partition whose leader died gets a new one from its ISR with the next leader epoch, and a partition
     /// without a leader gets one as soon as an ISR member is back. Brokers call it when membership changes; the

@@ -10,6 +10,10 @@ namespace Orleans.Stream;
 /// <param name="Replicas">The brokers holding a replica, the preferred leader first.</param>
 /// <param name="Isr">The in-sync replicas: those known to hold every record up to the high watermark, the leader among them.</param>
 /// <param name="PartitionEpoch">Bumped at every change of this description (leader or ISR), so a stale update can be told from a newer one.</param>
+/// <param name="TargetReplicas">
+/// While a reassignment runs, the replicas it moves to (<see cref="Replicas"/> then holds old and new ones, so that
+/// the new ones copy the log); null otherwise. It completes once every target replica is in sync.
+/// </param>
 [GenerateSerializer, Immutable]
 public sealed record PartitionDescription(
     [property: Id(0)] int Partition,
@@ -17,7 +21,8 @@ public sealed record PartitionDescription(
     [property: Id(2)] int LeaderEpoch,
     [property: Id(3)] int[] Replicas,
     [property: Id(4)] int[] Isr,
-    [property: Id(5)] int PartitionEpoch = 0)
+    [property: Id(5)] int PartitionEpoch = 0,
+    [property: Id(6)] int[]? TargetReplicas = null)
 {
     /// <summary>Kafka's "no leader" (-1): every in-sync replica is down and unclean election is off.</summary>
     public const int NoLeader = -1;

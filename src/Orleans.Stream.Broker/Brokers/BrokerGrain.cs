@@ -25,5 +25,7 @@ internal sealed class BrokerGrain(LogManager logs) : Grain, IBrokerGrain
 
     public async Task DeleteTopicData(string topic, Guid topicId) => await logs.DeleteTopicAsync(topic, topicId);
 
+    public async Task DeletePartitionData(TopicPartition partition, Guid topicId) => await logs.DeletePartitionAsync(partition, topicId);
+
     public Task<PartitionState[]> DescribeLogs() => Task.FromResult(logs.Describe());
 }

@@ -26,6 +26,7 @@ internal sealed partial class ControllerGrain(
 
     private long _nextProducerId = -1;
     private HashSet<int> _reconciledLive = [];
+    private readonly List<(string Topic, int Partition)> _wakeLater = [];
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -187,13 +188,103 @@ internal sealed partial class ControllerGrain(
         }
 
         PartitionDescription changed = current with { Isr = isr, PartitionEpoch = current.PartitionEpoch + 1 };
-        await ReplaceAsync([(topic, changed)]);
+        PartitionDescription completed = ReplicaReassignment.TryComplete(changed, out int[] removed);
+        await ReplaceAsync([(topic, completed)]);
         LogIsrAltered(logger, partition, current.Isr, isr, leaderEpoch);
-        return changed;
+        if (!ReferenceEquals(completed, changed))
+        {
+            AfterReassignment(topic, current, completed, removed);
+        }
+
+        return completed;
+    }
+
+    public async Task<PartitionDescription> ReassignPartition(TopicPartition partition, int[] replicas)
+    {
+        ArgumentNullException.ThrowIfNull(replicas);
+        if (!Topics.TryGetValue(partition.Topic, out TopicDescription? topic) || partition.Partition < 0 || partition.Partition >= topic.Partitions.Length)
+        {
+            throw new OrleansStreamException(ErrorCode.UnknownTopicOrPartition, $"Partition {partition} does not exist.");
+        }
+
+        PartitionDescription current = topic.Partitions[partition.Partition];
+        if (current.TargetReplicas is not null)
+        {
+            throw new OrleansStreamException(ErrorCode.InvalidRequest,
+                $"{partition} is already moving to [{string.Join(",", current.TargetReplicas)}]; wait for that to finish.");
+        }
+
+        HashSet<int> live = LiveBrokerIds();
+        if (replicas.Length == 0 || new HashSet<int>(replicas).Count != replicas.Length)
+        {
+            throw new OrleansStreamException(ErrorCode.InvalidReplicationFactor, $"{partition}: replicas [{string.Join(",", replicas)}] must be one or more distinct brokers.");
+        }
+
+        foreach (int broker in replicas)
+        {
+            if (!live.Contains(broker))
+            {
+                throw new OrleansStreamException(ErrorCode.LeaderNotAvailable, $"{partition}: broker {broker} is not alive; replicas can only move to live brokers.");
+            }
+        }
+
+        if (current.Leader == PartitionDescription.NoLeader)
+        {
+            throw new OrleansStreamException(ErrorCode.LeaderNotAvailable, $"{partition} has no leader to copy the log from.");
+        }
+
+        PartitionDescription begun = ReplicaReassignment.Begin(current, replicas);
+        PartitionDescription completed = ReplicaReassignment.TryComplete(begun, out int[] removed);
+        await ReplaceAsync([(topic, completed)]);
+        LogReassigning(logger, partition, current.Replicas, replicas);
+        if (ReferenceEquals(completed, begun))
+        {
+            Notify(topic.Name, begun); // the leader starts copying to the new replicas
+        }
+        else
+        {
+            AfterReassignment(topic, current, completed, removed);
+        }
+
+        return completed;
+    }
+
+    /// <summary>
+    /// A reassignment completed: the leader learns (or, if it moved, the new one is started), and the replicas that
+    /// left delete their copy (one that is down now deletes it when it comes back, see LogManager.DeleteOrphansAsync).
+    /// </summary>
+    private void AfterReassignment(TopicDescription topic, PartitionDescription before, PartitionDescription after, int[] removed)
+    {
+        LogReassigned(logger, new TopicPartition(topic.Name, after.Partition), after.Replicas, after.Leader, after.LeaderEpoch);
+        Notify(topic.Name, after);
+        if (after.Leader != before.Leader)
+        {
+            // The old leader's activation deposes itself on the notice above; the new one is started once it is gone.
+            _wakeLater.Add((topic.Name, after.Partition));
+        }
+
+        var partition = new TopicPartition(topic.Name, after.Partition);
+        foreach (int broker in removed)
+        {
+            if (brokers.FindSilo(broker) is not null)
+            {
+                _ = GrainFactory.GetGrain<IBrokerGrain>(broker).DeletePartitionData(partition, topic.TopicId);
+            }
+        }
+    }
+
+    /// <summary>One-way: the leader may call back into this (non-reentrant) grain while it activates.</summary>
+    private void Notify(string topic, PartitionDescription partition)
+    {
+        if (partition.Leader != PartitionDescription.NoLeader)
+        {
+            _ = GrainFactory.GetGrain<IPartitionGrain>(new TopicPartition(topic, partition.Partition).ToString()).PartitionChanged(partition);
+        }
     }
 
     public async Task ReconcileBrokers()
     {
+        WakeMovedLeaders();
         HashSet<int> live = LiveBrokerIds();
         if (live.SetEquals(_reconciledLive))
         {
@@ -229,12 +320,27 @@ internal sealed partial class ControllerGrain(
         changes.AddRange(wake);
         foreach ((TopicDescription topic, PartitionDescription partition) in changes)
         {
-            if (partition.Leader != PartitionDescription.NoLeader)
+            Notify(topic.Name, partition);
+        }
+    }
+
+    /// <summary>Pokes the partitions whose leadership a reassignment moved, a tick later, so the new leader activates.</summary>
+    private void WakeMovedLeaders()
+    {
+        if (_wakeLater.Count == 0)
+        {
+            return;
+        }
+
+        foreach ((string topic, int partition) in _wakeLater)
+        {
+            if (Topics.TryGetValue(topic, out TopicDescription? description) && partition < description.Partitions.Length)
             {
-                // One-way: the leader may call back into this (non-reentrant) grain while it activates.
-                _ = GrainFactory.GetGrain<IPartitionGrain>(new TopicPartition(topic.Name, partition.Partition).ToString()).PartitionChanged(partition);
+                Notify(topic, description.Partitions[partition]);
             }
         }
+
+        _wakeLater.Clear();
     }
 
     private bool Joined(int[] replicas, HashSet<int> live)
@@ -342,6 +448,12 @@ internal sealed partial class ControllerGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Partition {Topic}/{Partition}: leader {From} -> {To} in epoch {Epoch}, ISR {Isr} (brokers changed)")]
     private static partial void LogReconciled(ILogger logger, string topic, int partition, int from, int to, int epoch, int[] isr);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Partition {Partition}: moving replicas {From} -> {To}")]
+    private static partial void LogReassigning(ILogger logger, TopicPartition partition, int[] from, int[] to);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Partition {Partition}: reassignment complete, replicas {Replicas}, leader {Leader} in epoch {Epoch}")]
+    private static partial void LogReassigned(ILogger logger, TopicPartition partition, int[] replicas, int leader, int epoch);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Deleted topic {Topic} ({TopicId})")]
     private static partial void LogDeleted(ILogger logger, string topic, Guid topicId);

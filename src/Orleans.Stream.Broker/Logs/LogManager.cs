@@ -112,29 +112,42 @@ internal sealed partial class LogManager : IAsyncDisposable
         return deleted;
     }
 
+    /// <summary>Closes and deletes the local replica of <paramref name="topicPartition"/> if it belongs to topic <paramref name="topicId"/>.</summary>
+    public async Task<bool> DeletePartitionAsync(TopicPartition topicPartition, Guid topicId)
+    {
+        if (_partitions.TryGetValue(topicPartition, out LocalPartition? partition) && partition.TopicId == topicId && !partition.IsDeleted)
+        {
+            await DeleteAsync(partition).ConfigureAwait(false);
+            return true;
+        }
+
+        return false;
+    }
+
     /// <summary>
     /// Deletes local logs of topics deleted while this broker was down: topics whose id the controller lists as
-    /// deleted, or whose name now belongs to a newer topic. A log of a topic the controller has never heard of is
+    /// deleted, or whose name now belongs to a newer topic; and replicas reassigned to other brokers meanwhile. A log of a topic the controller has never heard of is
     /// kept and reported, never deleted on a guess (the controller's storage might be the thing that is wrong).
     /// </summary>
     public async Task<int> DeleteOrphansAsync(IReadOnlyCollection<TopicDescription> topics, IReadOnlyCollection<Guid> deletedTopicIds)
     {
-        var live = new Dictionary<string, Guid>(topics.Count);
+        var live = new Dictionary<string, TopicDescription>(topics.Count);
         foreach (TopicDescription topic in topics)
         {
-            live[topic.Name] = topic.TopicId;
+            live[topic.Name] = topic;
         }
 
         var deletedIds = new HashSet<Guid>(deletedTopicIds);
         int deleted = 0;
         foreach (LocalPartition partition in _partitions.Values)
         {
-            bool known = live.TryGetValue(partition.TopicPartition.Topic, out Guid id);
-            if (partition.IsDeleted || (known && id == partition.TopicId))
+            bool known = live.TryGetValue(partition.TopicPartition.Topic, out TopicDescription? topic);
+            if (partition.IsDeleted || (known && topic!.TopicId == partition.TopicId && HoldsReplica(topic, partition.TopicPartition.Partition)))
             {
                 continue;
             }
 
+            // Another incarnation of the topic, a deleted one, or a replica reassigned away while this broker was down.
             if (known || deletedIds.Contains(partition.TopicId))
             {
                 await DeleteAsync(partition).ConfigureAwait(false);
@@ -148,6 +161,9 @@ internal sealed partial class LogManager : IAsyncDisposable
 
         return deleted;
     }
+
+    private bool HoldsReplica(TopicDescription topic, int partition) =>
+        partition < topic.Partitions.Length && Array.IndexOf(topic.Partitions[partition].Replicas, BrokerId) >= 0;
 
     public PartitionState[] Describe()
     {

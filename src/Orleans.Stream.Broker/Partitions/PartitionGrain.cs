@@ -32,8 +32,7 @@ internal sealed partial class PartitionGrain(
 
     // Cancelled when leadership ends, never disposed: reentrant calls still running then link their waits to it.
     private readonly CancellationTokenSource _leading = new();
-    private readonly List<FollowerLink> _followers = [];
-    private readonly List<Task> _followerLoops = [];
+    private readonly Dictionary<int, Follower> _followers = [];
     private TopicPartition _topicPartition;
     private LocalPartition _local = null!;
     private PartitionDescription _partition = null!;
@@ -74,16 +73,7 @@ internal sealed partial class PartitionGrain(
         _leaderEpoch = partition.LeaderEpoch;
         _replication = ReplicationConfig.From(topic.Configs);
         _epochStartOffset = _local.Log.LogEndOffset;
-        foreach (int replica in partition.Replicas)
-        {
-            if (replica != logs.BrokerId)
-            {
-                IReplicaGrain grain = GrainFactory.GetGrain<IReplicaGrain>(new ReplicaKey(_topicPartition, replica).ToString());
-                var link = new FollowerLink(replica, grain, _local.Log, logs.BrokerId, _leaderEpoch, Options, this, loggers.CreateLogger<FollowerLink>());
-                _followers.Add(link);
-                _followerLoops.Add(link.RunAsync(_leading.Token));
-            }
-        }
+        SyncFollowers();
 
         // The timer keeps the leader active while idle: its followers' catch-up and the ISR depend on it.
         _isrTimer = this.RegisterGrainTimer(CheckIsrAsync, new GrainTimerCreationOptions
@@ -101,8 +91,41 @@ internal sealed partial class PartitionGrain(
     {
         _isrTimer?.Dispose();
         await _leading.CancelAsync();
-        await Task.WhenAll(_followerLoops).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+        var loops = new List<Task>(_followers.Count);
+        foreach (Follower follower in _followers.Values)
+        {
+            loops.Add(follower.Loop);
+        }
+
+        await Task.WhenAll(loops).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
     }
+
+    /// <summary>One replication loop per replica other than this one: started for new replicas, stopped for removed ones.</summary>
+    private void SyncFollowers()
+    {
+        foreach (int replica in _partition.Replicas)
+        {
+            if (replica != logs.BrokerId && !_followers.ContainsKey(replica))
+            {
+                IReplicaGrain grain = GrainFactory.GetGrain<IReplicaGrain>(new ReplicaKey(_topicPartition, replica).ToString());
+                var link = new FollowerLink(replica, grain, _local.Log, logs.BrokerId, _leaderEpoch, Options, this, loggers.CreateLogger<FollowerLink>());
+                var stop = CancellationTokenSource.CreateLinkedTokenSource(_leading.Token);
+                _followers[replica] = new Follower(link, stop, link.RunAsync(stop.Token));
+            }
+        }
+
+        foreach ((int broker, Follower follower) in _followers)
+        {
+            if (Array.IndexOf(_partition.Replicas, broker) < 0)
+            {
+                _followers.Remove(broker);
+                follower.Stop.Cancel();
+                _ = follower.Loop.ContinueWith(static (_, stop) => ((CancellationTokenSource)stop!).Dispose(), follower.Stop, TaskScheduler.Default);
+            }
+        }
+    }
+
+    private sealed record Follower(FollowerLink Link, CancellationTokenSource Stop, Task Loop);
 
 
     public async Task<ProduceResponse> Produce(ProduceRequest request)
@@ -282,15 +305,7 @@ internal sealed partial class PartitionGrain(
             return Task.CompletedTask;
         }
 
-        if (partition.Leader != logs.BrokerId || partition.LeaderEpoch > _leaderEpoch)
-        {
-            StopLeading($"the controller moved leadership to broker {partition.Leader} in epoch {partition.LeaderEpoch}");
-        }
-        else if (partition.PartitionEpoch > _partition.PartitionEpoch)
-        {
-            Adopt(partition);
-        }
-
+        Adopt(partition);
         return Task.CompletedTask;
     }
 
@@ -314,11 +329,11 @@ internal sealed partial class PartitionGrain(
         PartitionLog log = _local.Log;
         long highWatermark = log.Config.FlushPolicy == FlushPolicy.GroupCommit ? Math.Min(log.DurableOffset, log.LogEndOffset) : log.LogEndOffset;
         int[] isr = _partition.Isr;
-        foreach (FollowerLink follower in _followers)
+        foreach (Follower follower in _followers.Values)
         {
-            if (Array.IndexOf(isr, follower.BrokerId) >= 0)
+            if (Array.IndexOf(isr, follower.Link.BrokerId) >= 0)
             {
-                highWatermark = Math.Min(highWatermark, follower.LogEndOffset);
+                highWatermark = Math.Min(highWatermark, follower.Link.LogEndOffset);
             }
         }
 
@@ -344,11 +359,11 @@ internal sealed partial class PartitionGrain(
 
         long now = Environment.TickCount64;
         var lagging = new List<int>();
-        foreach (FollowerLink follower in _followers)
+        foreach (Follower follower in _followers.Values)
         {
-            if (Array.IndexOf(_partition.Isr, follower.BrokerId) >= 0 && now - follower.LastCaughtUpAt > Options.ReplicaLagTimeMax.TotalMilliseconds)
+            if (Array.IndexOf(_partition.Isr, follower.Link.BrokerId) >= 0 && now - follower.Link.LastCaughtUpAt > Options.ReplicaLagTimeMax.TotalMilliseconds)
             {
-                lagging.Add(follower.BrokerId);
+                lagging.Add(follower.Link.BrokerId);
             }
         }
 
@@ -413,9 +428,14 @@ internal sealed partial class PartitionGrain(
 
     private void Adopt(PartitionDescription partition)
     {
-        if (partition.PartitionEpoch > _partition.PartitionEpoch && partition.LeaderEpoch == _leaderEpoch)
+        if (partition.LeaderEpoch > _leaderEpoch || partition.Leader != logs.BrokerId)
+        {
+            StopLeading($"leadership moved to broker {partition.Leader} in epoch {partition.LeaderEpoch}");
+        }
+        else if (partition.PartitionEpoch > _partition.PartitionEpoch && partition.LeaderEpoch == _leaderEpoch)
         {
             _partition = partition;
+            SyncFollowers();
             UpdateHighWatermark();
         }
     }

@@ -8,11 +8,12 @@ internal interface IReplicaGrain : IGrainWithStringKey
 {
     /// <summary>
     /// The leader of <paramref name="leaderEpoch"/> (broker <paramref name="leaderBrokerId"/>) starts a replication
-    /// session: the follower truncates any tail that diverges from the leader's log (KIP-101) and answers the offset
-    /// replication continues from.
+    /// session: the follower truncates any tail that diverges from the leader's log (KIP-101), starts afresh at
+    /// <paramref name="leaderLogStartOffset"/> if its log ends before that (a new replica of a log that retention has
+    /// trimmed), and answers the offset replication continues from.
     /// </summary>
     [ResponseTimeout("00:00:10")]
-    Task<ReplicateResponse> StartFollowing(int leaderBrokerId, int leaderEpoch);
+    Task<ReplicateResponse> StartFollowing(int leaderBrokerId, int leaderEpoch, long leaderLogStartOffset);
 
     /// <summary>Appends the leader's next batches (possibly none: a heartbeat carrying the high watermark).</summary>
     [ResponseTimeout("00:00:10")]

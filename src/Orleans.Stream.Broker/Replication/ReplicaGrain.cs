@@ -30,7 +30,7 @@ internal sealed partial class ReplicaGrain(LogManager logs, ILogger<ReplicaGrain
             : throw new OrleansStreamException(ErrorCode.NotLeaderOrFollower, $"Replica {_key} activated on broker {logs.BrokerId}; refusing to serve.");
     }
 
-    public async Task<ReplicateResponse> StartFollowing(int leaderBrokerId, int leaderEpoch)
+    public async Task<ReplicateResponse> StartFollowing(int leaderBrokerId, int leaderEpoch, long leaderLogStartOffset)
     {
         TopicPartition topicPartition = _key.TopicPartition;
         TopicDescription? topic = await GrainFactory.GetGrain<IControllerGrain>(0).DescribeTopic(topicPartition.Topic);
@@ -66,6 +66,13 @@ internal sealed partial class ReplicaGrain(LogManager logs, ILogger<ReplicaGrain
             if (logEnd < before)
             {
                 LogTruncated(logger, topicPartition, logs.BrokerId, before, logEnd, leaderEpoch);
+            }
+
+            if (logEnd < leaderLogStartOffset)
+            {
+                // The leader no longer has the offsets from here to its start: copy its log from there.
+                logEnd = await local.Log.ResetToAsync(leaderLogStartOffset);
+                LogReset(logger, topicPartition, logs.BrokerId, logEnd);
             }
 
             LogFollowing(logger, topicPartition, logs.BrokerId, leaderBrokerId, leaderEpoch, logEnd);
@@ -141,6 +148,9 @@ internal sealed partial class ReplicaGrain(LogManager logs, ILogger<ReplicaGrain
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Partition} on broker {BrokerId} follows broker {Leader} in leader epoch {Epoch} from offset {LogEndOffset}")]
     private static partial void LogFollowing(ILogger logger, TopicPartition partition, int brokerId, int leader, int epoch, long logEndOffset);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Partition} on broker {BrokerId}: started the log afresh at the leader's log start {Offset}")]
+    private static partial void LogReset(ILogger logger, TopicPartition partition, int brokerId, long offset);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Partition} on broker {BrokerId}: truncated a divergent tail from {From} to {To} before following leader epoch {Epoch}")]
     private static partial void LogTruncated(ILogger logger, TopicPartition partition, int brokerId, long from, long to, int epoch);

@@ -19,16 +19,15 @@ internal static class ClusterCommands
                 await context.Out.WriteLineAsync($"\tBroker: {broker.Id}\tAlive: {(broker.IsAlive ? "yes" : "NO")}\tSilo: {silo}\tGateway: {gateway}\tLeaders: {broker.Leaders}\tReplicas: {broker.Replicas}");
             }
 
-            await context.Out.WriteLineAsync($"Topics: {cluster.Topics.Length}");
+            int underReplicated = cluster.Topics.Sum(t => t.Partitions.Count(p => p.IsUnderReplicated));
+            await context.Out.WriteLineAsync($"Topics: {cluster.Topics.Length}\tUnderReplicatedPartitions: {underReplicated}");
             var alive = new HashSet<int>(cluster.Brokers.Where(b => b.IsAlive).Select(b => b.Id));
             foreach (TopicDescription topic in cluster.Topics)
             {
                 await context.Out.WriteLineAsync($"Topic: {topic.Name}\tPartitionCount: {topic.Partitions.Length}\tReplicationFactor: {topic.ReplicationFactor}");
                 foreach (PartitionDescription partition in topic.Partitions)
                 {
-                    string state = alive.Contains(partition.Leader) ? "" : "\t(leader down: partition offline)";
-                    await context.Out.WriteLineAsync(
-                        $"\tPartition: {partition.Partition}\tLeader: {partition.Leader}\tLeaderEpoch: {partition.LeaderEpoch}\tReplicas: {string.Join(",", partition.Replicas)}\tIsr: {string.Join(",", partition.Isr)}{state}");
+                    await context.Out.WriteLineAsync(PartitionLine.Format(partition, alive));
                 }
             }
 

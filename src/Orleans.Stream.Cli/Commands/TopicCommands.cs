@@ -3,16 +3,17 @@ using Orleans.Stream.Client;
 
 namespace Orleans.Stream.Cli.Commands;
 
-/// <summary><c>ostream topic create | list | describe | delete</c>.</summary>
+/// <summary><c>ostream topic create | list | describe | delete | reassign</c>.</summary>
 internal static class TopicCommands
 {
     public static Command Build()
     {
-        var topic = new Command("topic", "Create, list, describe and delete topics");
+        var topic = new Command("topic", "Create, list, describe, delete topics and move their replicas");
         topic.Subcommands.Add(Create());
         topic.Subcommands.Add(List());
         topic.Subcommands.Add(Describe());
         topic.Subcommands.Add(Delete());
+        topic.Subcommands.Add(Reassign());
         return topic;
     }
 
@@ -95,9 +96,48 @@ internal static class TopicCommands
                 offsets = $"Offsets: unavailable ({error.Code})";
             }
 
-            await output.WriteLineAsync(
-                $"\tPartition: {partition.Partition}\tLeader: {partition.Leader}\tLeaderEpoch: {partition.LeaderEpoch}\tReplicas: {string.Join(",", partition.Replicas)}\tIsr: {string.Join(",", partition.Isr)}\t{offsets}");
+            await output.WriteLineAsync($"{PartitionLine.Format(partition)}\t{offsets}");
         }
+    }
+
+    private static Command Reassign()
+    {
+        var name = new Argument<string>("NAME") { Description = "Topic name" };
+        var replicas = new Option<string>("--replicas") { Description = "The brokers to hold the replicas, comma-separated, preferred leader first (e.g. 2,0,1)", Required = true };
+        var partition = new Option<int?>("--partition") { Description = "The partition to move (default: every partition of the topic)" };
+        var command = new Command("reassign", "Move partition replicas to other brokers: the new ones copy the log, then the old ones let go") { name, replicas, partition };
+        command.SetAction((parse, cancellation) => GlobalOptions.RunAsync(parse, async context =>
+        {
+            string topicName = parse.GetValue(name)!;
+            int[] brokers = ParseBrokers(parse.GetValue(replicas)!);
+            TopicDescription topic = await context.Client.Admin.DescribeTopicAsync(topicName);
+            int[] partitions = parse.GetValue(partition) is int one ? [one] : [.. topic.Partitions.Select(p => p.Partition)];
+            foreach (int p in partitions)
+            {
+                PartitionDescription moved = await context.Client.Admin.ReassignPartitionAsync(new TopicPartition(topicName, p), brokers);
+                await context.Out.WriteLineAsync(moved.TargetReplicas is null
+                    ? $"{topicName}/{p}: replicas are {string.Join(",", moved.Replicas)}, leader {moved.Leader}."
+                    : $"{topicName}/{p}: moving to {string.Join(",", moved.TargetReplicas)}; done once they are in sync (see topic describe).");
+            }
+
+            return 0;
+        }, cancellation));
+        return command;
+    }
+
+    private static int[] ParseBrokers(string list)
+    {
+        string[] parts = list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var brokers = new int[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (!int.TryParse(parts[i], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out brokers[i]))
+            {
+                throw new CliException($"--replicas '{list}' is not a comma-separated list of broker ids.");
+            }
+        }
+
+        return brokers;
     }
 
     private static Command Delete()

@@ -36,6 +36,12 @@ public sealed class StreamAdmin
 
     public Task<ClusterDescription> DescribeClusterAsync() => Controller.DescribeCluster();
 
+    /// <summary>
+    /// Moves a partition's replicas to <paramref name="replicas"/> (preferred leader first). Returns at once with the
+    /// reassignment started (<see cref="PartitionDescription.TargetReplicas"/> set) or, if nothing had to be copied, done.
+    /// </summary>
+    public Task<PartitionDescription> ReassignPartitionAsync(TopicPartition partition, int[] replicas) => Controller.ReassignPartition(partition, replicas);
+
     /// <summary>The log of one partition as its leader sees it: start and end offsets, high watermark, size.</summary>
     public async Task<PartitionState> DescribePartitionAsync(TopicPartition topicPartition)
     {

@@ -31,6 +31,19 @@ public sealed partial class PartitionLog
     }
 
     /// <summary>
+    /// Empties the log and starts it afresh at <paramref name="newStartOffset"/>, past its current end (Kafka's
+    /// <c>truncateFullyAndStartAt</c>): a replica that must copy a leader whose log no longer starts where this one ends
+    /// (retention deleted the offsets in between). Returns the new log end, which is <paramref name="newStartOffset"/>.
+    /// </summary>
+    public async ValueTask<long> ResetToAsync(long newStartOffset)
+    {
+        ThrowIfUnusable();
+        var reset = new ControlCommand(() => ResetCore(newStartOffset));
+        Enqueue(reset);
+        return await reset.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>
     /// Applies <c>retention.ms</c> and <c>retention.bytes</c>: deletes whole segments from the start of the log
     /// (never data at or above the high watermark) and moves the log start offset. Returns how many were deleted.
     /// </summary>
@@ -101,6 +114,50 @@ public sealed partial class PartitionLog
             RestoreProducerState();
             Log.Truncated(_logger, _directory, newEnd);
             return newEnd;
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            GoOffline(error);
+            throw new LogOfflineException(_directory, error);
+        }
+        finally
+        {
+            Interlocked.Increment(ref _generation); // even again
+        }
+    }
+
+    private long ResetCore(long newStartOffset)
+    {
+        LogView view = _view;
+        if (newStartOffset <= view.Active.NextOffset)
+        {
+            throw new ArgumentOutOfRangeException(nameof(newStartOffset), newStartOffset, $"A reset must start past the log end {view.Active.NextOffset}; truncate instead.");
+        }
+
+        FlushCore(forceCheckpoint: false);
+        Interlocked.Increment(ref _generation); // odd: readers hold off
+        try
+        {
+            // Every old segment's base is below the new start, so the new segment's files never collide with theirs.
+            LogSegment fresh = LogSegment.Create(_directory, newStartOffset, NowMs, Config.IndexIntervalBytes);
+            Volatile.Write(ref _view, new LogView([fresh]));
+            Volatile.Write(ref _durableOffset, newStartOffset);
+            Volatile.Write(ref _highWatermark, newStartOffset);
+            lock (_flushLock)
+            {
+                WriteCheckpoint(clean: false);
+            }
+
+            foreach (LogSegment segment in view.Segments)
+            {
+                segment.Delete();
+            }
+
+            _producers.Clear();
+            ProducerStateSnapshot.Prune(_directory, newStartOffset, newStartOffset);
+            _epochs.TruncateFromEnd(0);
+            Log.Truncated(_logger, _directory, newStartOffset);
+            return newStartOffset;
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {

@@ -55,4 +55,41 @@ public sealed class TruncationTests
         Assert.Equal(log.LogStartOffset, await log.TruncateToAsync(log.LogStartOffset));
         Assert.Equal(log.LogStartOffset, log.LogEndOffset);
     }
+
+    [Fact]
+    public async Task A_reset_empties_the_log_and_starts_it_past_its_end_where_the_leaders_log_now_starts()
+    {
+        using var fixture = new LogFixture();
+        var config = new LogConfig { SegmentBytes = 1024, RetentionBytes = 1000 };
+        await using (PartitionLog leader = fixture.Open(config))
+        await using (PartitionLog follower = fixture.OpenFollower(config))
+        {
+            await follower.AppendAsync(Batches.Deterministic(0, 4, 100, Batches.T0), partitionLeaderEpoch: 0); // offsets 0..3
+            for (int b = 0; b < 10; b++)
+            {
+                await leader.AppendAsync(Batches.Deterministic(b, 4, 100, Batches.T0), partitionLeaderEpoch: 1);
+            }
+
+            await leader.DeleteExpiredSegmentsAsync();
+            long start = leader.LogStartOffset;
+            Assert.True(start > follower.LogEndOffset, "retention must have moved the leader's start past the follower's end");
+
+            await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await follower.ResetToAsync(follower.LogEndOffset));
+            Assert.Equal(start, await follower.ResetToAsync(start));
+            Assert.Equal(start, follower.LogStartOffset);
+            Assert.Equal(start, follower.LogEndOffset);
+            Assert.Equal(-1, follower.LatestEpoch);
+            Assert.Empty(Batches.ReadAll(follower, start));
+            Assert.False(File.Exists(Path.Combine(follower.Directory, "00000000000000000000.log")));
+
+            await Batches.ReplicateAsync(leader, follower); // from the follower's new end: the leader's bytes, offsets kept
+            Assert.Equal(leader.LogEndOffset, follower.LogEndOffset);
+            Assert.Equal(1, follower.LatestEpoch);
+            Assert.Equal(Batches.ReadAll(leader).Count, Batches.ReadAll(follower).Count);
+        }
+
+        await using PartitionLog reopened = fixture.OpenFollower(config);
+        Assert.True(reopened.LogStartOffset > 0);
+        Assert.Equal(reopened.LogStartOffset, Batches.ReadAll(reopened)[0].Offset);
+    }
 }

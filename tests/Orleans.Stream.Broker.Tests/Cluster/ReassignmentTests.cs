@@ -1,0 +1,75 @@
+using System.Text;
+using Orleans.Stream.Broker.Tests.Support;
+using Orleans.Stream.Client;
+
+namespace Orleans.Stream.Broker.Tests.Cluster;
+
+/// <summary>
+/// Moving a partition's replicas: the new broker copies the log from the leader's (retention-trimmed) start, the old
+/// broker lets go and deletes its copy, leadership moves when the leader is not among the new replicas, and producers
+/// and consumers carry on at the new leader.
+/// </summary>
+public sealed class ReassignmentTests
+{
+    [Fact]
+    public async Task A_reassigned_partition_is_copied_to_the_new_broker_and_deleted_from_the_old_one_and_leadership_moves()
+    {
+        using var data = new TempDirectory();
+        await using BrokerCluster brokers = await BrokerCluster.StartAsync(data.Path);
+        OrleansStreamClient client = brokers.Client;
+        TopicDescription topic = await client.Admin.CreateTopicAsync("moving", partitions: 1, replicationFactor: 2,
+            new Dictionary<string, string> { ["segment.bytes"] = "4096", ["retention.bytes"] = "8192" });
+        var partition = new TopicPartition("moving", 0);
+        int[] before = topic.Partitions[0].Replicas;
+        int oldLeader = before[0];
+        int newBroker = brokers.BrokerIds.Single(b => !before.Contains(b));
+
+        await using Producer producer = client.CreateProducer(new ProducerOptions { BatchSize = 1024 });
+        for (int i = 0; i < 300; i++)
+        {
+            await producer.ProduceAsync("moving", null, Encoding.UTF8.GetBytes($"record-{i:D3}-{new string('x', 80)}"));
+        }
+
+        await ReplicaLogs.AssertConvergedAsync(brokers, partition, before);
+        foreach (int broker in before)
+        {
+            await brokers.LogsOf(broker).EnforceRetentionAsync();
+        }
+
+        long leaderStart = ReplicaLogs.LogOf(brokers, oldLeader, partition).LogStartOffset;
+        Assert.True(leaderStart > 0, "retention must have trimmed the leader's log, so the new replica cannot copy it from offset 0");
+
+        int[] target = [newBroker, before[1]];
+        PartitionDescription started = await client.Admin.ReassignPartitionAsync(partition, target);
+        Assert.Equal(target, started.TargetReplicas);
+        var refused = await Assert.ThrowsAsync<OrleansStreamException>(() => client.Admin.ReassignPartitionAsync(partition, before));
+        Assert.Equal(ErrorCode.InvalidRequest, refused.Code);
+
+        PartitionDescription done = null!;
+        await Eventually.TrueDespiteFaultsAsync(async () =>
+        {
+            done = (await client.Admin.DescribeTopicAsync("moving")).Partitions[0];
+            return done.TargetReplicas is null;
+        }, TimeSpan.FromSeconds(30), () => $"the reassignment to finish (replicas {string.Join(",", done?.Replicas ?? [])}, ISR {string.Join(",", done?.Isr ?? [])})");
+        Assert.Equal(target, done.Replicas);
+        Assert.Equal(newBroker, done.Leader);
+        Assert.True(done.LeaderEpoch > topic.Partitions[0].LeaderEpoch);
+        await Eventually.TrueAsync(
+            () => Task.FromResult(brokers.LogsOf(oldLeader).Find(partition) is null && !Directory.Exists(Path.Combine(data.Path, $"broker-{oldLeader}", partition.DirectoryName))),
+            TimeSpan.FromSeconds(30), () => $"broker {oldLeader} to delete its copy");
+
+        // The producer finds the new leader by itself; the consumer reads the copied log and what came after.
+        for (int i = 300; i < 350; i++)
+        {
+            await producer.ProduceAsync("moving", null, Encoding.UTF8.GetBytes($"record-{i:D3}-{new string('x', 80)}"));
+        }
+
+        await ReplicaLogs.AssertConvergedAsync(brokers, partition, target);
+        Assert.Equal(leaderStart, ReplicaLogs.LogOf(brokers, newBroker, partition).LogStartOffset);
+        await using Consumer consumer = client.CreateConsumer();
+        consumer.Assign([new TopicPartitionOffset("moving", 0, leaderStart)]);
+        List<ConsumeResult> records = await consumer.ReadAsync((int)(350 - leaderStart), TimeSpan.FromSeconds(30));
+        Assert.Equal(Enumerable.Range((int)leaderStart, 350 - (int)leaderStart).Select(i => $"record-{i:D3}-{new string('x', 80)}"),
+            records.Select(r => Encoding.UTF8.GetString(r.Value!.Value.Span)));
+    }
+}
