@@ -34,10 +34,10 @@ public sealed class BrokerOptions
     public TimeSpan ReplicaLagTimeMax { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Replication requests a leader keeps in flight to one follower.</summary>
-    public int ReplicationMaxInFlight { get; set; } = 4;
+    public int ReplicationMaxInFlight { get; set; } = 1;
 
     /// <summary>The most bytes of batches one replication request carries (at least one whole batch).</summary>
-    public int ReplicationMaxBytes { get; set; } = 1 << 20;
+    public int ReplicationMaxBytes { get; set; } = 8 << 20;
 
     /// <summary>How often an idle leader tells its followers the high watermark (and learns they are alive).</summary>
     public TimeSpan ReplicationHeartbeatInterval { get; set; } = TimeSpan.FromMilliseconds(500);
