@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Text;
 using Orleans.Stream.Broker.Tests.Support;
 using Orleans.Stream.Client;
@@ -84,31 +83,14 @@ public sealed class FailoverTests(ITestOutputHelper output)
             }
         }
 
-        // No duplicates: each value is in the log once (the idempotent producer's retries across failovers were recognised).
-        var positions = new Dictionary<string, (int Partition, long Offset)>();
-        foreach (((int partition, long offset), (_, string value)) in log)
-        {
-            Assert.True(positions.TryAdd(value, (partition, offset)), $"{value} is in the log twice: at {positions.GetValueOrDefault(value)} and {partition}@{offset}.");
-        }
-
-        // Every acknowledged record is where its acknowledgement said.
-        foreach ((string value, DeliveryResult delivery) in acknowledged)
-        {
-            Assert.True(positions.TryGetValue(value, out var at), $"Acknowledged {value} ({delivery.Partition}@{delivery.Offset}) is lost.");
-            Assert.Equal((delivery.Partition, delivery.Offset), at);
-        }
+        // Each value once (the idempotent producer's retries across failovers were recognised), every acknowledged
+        // record where its acknowledgement said, each key in produce order.
+        AcknowledgedRecords.AssertExactlyOnceInKeyOrder(log, acknowledged.Select(a => (a.Value.Partition, a.Value.Offset, a.Key)));
 
         // Whatever a consumer was served during the faults is still there: nothing above the high watermark was served.
         foreach (((int partition, long offset), string value) in served)
         {
             Assert.True(log.TryGetValue((partition, offset), out var now) && now.Value == value, $"{value} was served at {partition}@{offset}, which now holds {(log.TryGetValue((partition, offset), out var x) ? x.Value : "nothing")}.");
-        }
-
-        // Per-key order: within each key, values appear in the order they were produced.
-        foreach (IGrouping<string, KeyValuePair<(int Partition, long Offset), (string Key, string Value)>> key in log.GroupBy(r => r.Value.Key))
-        {
-            long[] sequence = [.. key.OrderBy(r => r.Key.Offset).Select(r => long.Parse(r.Value.Value.AsSpan(1), CultureInfo.InvariantCulture))];
-            Assert.True(sequence.SequenceEqual(sequence.Order()), $"Key {key.Key} is out of order.");
         }
     }
 
