@@ -358,16 +358,16 @@ internal sealed partial class PartitionGrain(
         }
 
         long now = Environment.TickCount64;
-        var lagging = new List<int>();
+        List<int>? lagging = null; // once a second per leader: nothing allocated while every follower keeps up
         foreach (Follower follower in _followers.Values)
         {
             if (Array.IndexOf(_partition.Isr, follower.Link.BrokerId) >= 0 && now - follower.Link.LastCaughtUpAt > Options.ReplicaLagTimeMax.TotalMilliseconds)
             {
-                lagging.Add(follower.Link.BrokerId);
+                (lagging ??= []).Add(follower.Link.BrokerId);
             }
         }
 
-        if (lagging.Count == 0)
+        if (lagging is null)
         {
             return Task.CompletedTask;
         }

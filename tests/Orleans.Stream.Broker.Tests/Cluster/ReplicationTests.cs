@@ -154,6 +154,32 @@ public sealed class ReplicationTests
             records.Select(r => Encoding.UTF8.GetString(r.Value!.Value.Span)));
     }
 
+    [Fact]
+    public async Task A_follower_that_falls_behind_leaves_the_isr_after_the_lag_time_and_rejoins_once_caught_up()
+    {
+        using var data = new TempDirectory();
+        var faults = new ReplicationFaults();
+        await using BrokerCluster brokers = await BrokerCluster.StartAsync(data.Path,
+            configureSilo: silo => silo.AddIncomingGrainCallFilter(faults.InvokeAsync),
+            configureBroker: broker => broker.ReplicaLagTimeMax = TimeSpan.FromSeconds(2));
+        TopicDescription topic = await brokers.Client.Admin.CreateTopicAsync("lagging", partitions: 1, replicationFactor: 3);
+        var partition = new TopicPartition("lagging", 0);
+        IPartitionGrain grain = brokers.Cluster.Client.GetGrain<IPartitionGrain>(partition.ToString());
+        Assert.Equal(ErrorCode.None, (await grain.Produce(Request("in-sync", Acks.All))).Error);
+
+        // Followers alive but cut off (as behind a network partition): the leader writes on, they fall behind.
+        faults.Blocked = true;
+        Assert.Equal(ErrorCode.None, (await grain.Produce(Request("only-the-leader-has-it", Acks.Leader))).Error);
+        PartitionDescription shrunk = await ReplicaLogs.WaitForIsrAsync(brokers, partition, 1, TimeSpan.FromSeconds(30));
+        Assert.Equal([topic.Partitions[0].Leader], shrunk.Isr);
+        Assert.Equal(topic.Partitions[0].LeaderEpoch, shrunk.LeaderEpoch); // the leader stays; only the ISR changed
+        Assert.Equal(ErrorCode.None, (await grain.Produce(Request("with-isr-of-one", Acks.All))).Error); // min.insync.replicas=1
+
+        faults.Blocked = false;
+        await ReplicaLogs.WaitForIsrAsync(brokers, partition, 3, TimeSpan.FromSeconds(30));
+        await ReplicaLogs.AssertConvergedAsync(brokers, partition, topic.Partitions[0].Replicas);
+    }
+
     private static async Task<ProduceResponse> ProduceWithRetryAsync(BrokerCluster brokers, TopicPartition partition, string value)
     {
         ProduceResponse response = default;

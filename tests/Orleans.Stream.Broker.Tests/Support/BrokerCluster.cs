@@ -37,7 +37,8 @@ internal sealed class BrokerCluster : IAsyncDisposable
     /// <paramref name="configureSilo"/> adds anything else (e.g. fault-injecting call filters).
     /// </summary>
     public static async Task<BrokerCluster> StartAsync(
-        string dataRoot, int silos = 3, Action<ISiloBuilder>? configureStorage = null, string? serviceId = null, Action<ISiloBuilder>? configureSilo = null)
+        string dataRoot, int silos = 3, Action<ISiloBuilder>? configureStorage = null, string? serviceId = null, Action<ISiloBuilder>? configureSilo = null,
+        Action<BrokerOptions>? configureBroker = null)
     {
         var names = new ConcurrentDictionary<string, int>();
         var nextIds = new ConcurrentQueue<int>();
@@ -60,12 +61,14 @@ internal sealed class BrokerCluster : IAsyncDisposable
                     names[options.SiloName] = id;
                 }
             }
-            silo.AddOrleansStreamBroker(new BrokerOptions
+            var broker = new BrokerOptions
             {
                 Id = id,
                 DataDir = Path.Combine(dataRoot, $"broker-{id}"),
                 MaxFetchWait = TimeSpan.FromSeconds(5),
-            });
+            };
+            configureBroker?.Invoke(broker);
+            silo.AddOrleansStreamBroker(broker);
             if (configureStorage is null)
             {
                 silo.AddMemoryGrainStorage("ostream");
