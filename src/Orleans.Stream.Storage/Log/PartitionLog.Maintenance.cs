@@ -78,11 +78,7 @@ public sealed partial class PartitionLog
             return logEnd;
         }
 
-        // Appends written before the truncation are completed as written (they were, and are now durable).
-        FlushCore(forceCheckpoint: false);
-
-        Interlocked.Increment(ref _generation); // odd: readers hold off
-        try
+        return RewriteTail(() =>
         {
             int index = view.FloorSegment(offset);
             LogSegment segment = view.Segments[index];
@@ -93,15 +89,7 @@ public sealed partial class PartitionLog
                 position = segment.Size;
             }
 
-            // The checkpoint must stop trusting the segment before its bytes change.
-            Volatile.Write(ref _view, view.Slice(0, index + 1));
-            Volatile.Write(ref _durableOffset, Math.Min(Volatile.Read(ref _durableOffset), newEnd));
-            Volatile.Write(ref _highWatermark, Math.Min(Volatile.Read(ref _highWatermark), newEnd));
-            lock (_flushLock)
-            {
-                WriteCheckpoint(clean: false);
-            }
-
+            PublishCut(view.Slice(0, index + 1), Math.Min(Volatile.Read(ref _durableOffset), newEnd), Math.Min(Volatile.Read(ref _highWatermark), newEnd));
             for (int i = index + 1; i < view.Segments.Length; i++)
             {
                 view.Segments[i].Delete();
@@ -109,7 +97,46 @@ public sealed partial class PartitionLog
 
             segment.TruncateTo(position);
             _epochs.TruncateFromEnd(newEnd); // after the bytes: the cache may run ahead of the log, never lag it
-            // As Kafka: back to the newest snapshot at or below the cut, then forward through the log.
+            return newEnd;
+        });
+    }
+
+    private long ResetCore(long newStartOffset)
+    {
+        LogView view = _view;
+        if (newStartOffset <= view.Active.NextOffset)
+        {
+            throw new ArgumentOutOfRangeException(nameof(newStartOffset), newStartOffset, $"A reset must start past the log end {view.Active.NextOffset}; truncate instead.");
+        }
+
+        return RewriteTail(() =>
+        {
+            // Every old segment's base is below the new start, so the new segment's files never collide with theirs.
+            LogSegment fresh = LogSegment.Create(_directory, newStartOffset, NowMs, Config.IndexIntervalBytes);
+            PublishCut(new LogView([fresh]), newStartOffset, newStartOffset);
+            foreach (LogSegment segment in view.Segments)
+            {
+                segment.Delete();
+            }
+
+            _epochs.TruncateFromEnd(0); // none of the old epochs has a record here any more
+            return newStartOffset;
+        });
+    }
+
+    /// <summary>
+    /// Writer: a change that rewrites the log's tail (truncation, reset) while readers hold off (odd generation).
+    /// Appends written before it are flushed first and completed as written (they were, and are now durable); the
+    /// producer table then follows the new end, as Kafka's does: back to the newest snapshot at or below it, then
+    /// forward through the log. An I/O failure takes the log offline.
+    /// </summary>
+    private long RewriteTail(Func<long> rewrite)
+    {
+        FlushCore(forceCheckpoint: false);
+        Interlocked.Increment(ref _generation); // odd: readers hold off
+        try
+        {
+            long newEnd = rewrite();
             _producers.Clear();
             RestoreProducerState();
             Log.Truncated(_logger, _directory, newEnd);
@@ -126,47 +153,15 @@ public sealed partial class PartitionLog
         }
     }
 
-    private long ResetCore(long newStartOffset)
+    /// <summary>Publishes a cut's segments and offsets and checkpoints them before any bytes change: the checkpoint must stop trusting what goes.</summary>
+    private void PublishCut(LogView view, long durableOffset, long highWatermark)
     {
-        LogView view = _view;
-        if (newStartOffset <= view.Active.NextOffset)
+        Volatile.Write(ref _view, view);
+        Volatile.Write(ref _durableOffset, durableOffset);
+        Volatile.Write(ref _highWatermark, highWatermark);
+        lock (_flushLock)
         {
-            throw new ArgumentOutOfRangeException(nameof(newStartOffset), newStartOffset, $"A reset must start past the log end {view.Active.NextOffset}; truncate instead.");
-        }
-
-        FlushCore(forceCheckpoint: false);
-        Interlocked.Increment(ref _generation); // odd: readers hold off
-        try
-        {
-            // Every old segment's base is below the new start, so the new segment's files never collide with theirs.
-            LogSegment fresh = LogSegment.Create(_directory, newStartOffset, NowMs, Config.IndexIntervalBytes);
-            Volatile.Write(ref _view, new LogView([fresh]));
-            Volatile.Write(ref _durableOffset, newStartOffset);
-            Volatile.Write(ref _highWatermark, newStartOffset);
-            lock (_flushLock)
-            {
-                WriteCheckpoint(clean: false);
-            }
-
-            foreach (LogSegment segment in view.Segments)
-            {
-                segment.Delete();
-            }
-
-            _producers.Clear();
-            ProducerStateSnapshot.Prune(_directory, newStartOffset, newStartOffset);
-            _epochs.TruncateFromEnd(0);
-            Log.Truncated(_logger, _directory, newStartOffset);
-            return newStartOffset;
-        }
-        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
-        {
-            GoOffline(error);
-            throw new LogOfflineException(_directory, error);
-        }
-        finally
-        {
-            Interlocked.Increment(ref _generation); // even again
+            WriteCheckpoint(clean: false);
         }
     }
 
