@@ -158,12 +158,7 @@ internal sealed partial class ControllerGrain(
     public async Task<PartitionDescription> AlterIsr(TopicPartition partition, int leaderEpoch, int[] isr)
     {
         ArgumentNullException.ThrowIfNull(isr);
-        if (!Topics.TryGetValue(partition.Topic, out TopicDescription? topic) || partition.Partition < 0 || partition.Partition >= topic.Partitions.Length)
-        {
-            throw new OrleansStreamException(ErrorCode.UnknownTopicOrPartition, $"Partition {partition} does not exist.");
-        }
-
-        PartitionDescription current = topic.Partitions[partition.Partition];
+        (TopicDescription topic, PartitionDescription current) = Find(partition);
         if (leaderEpoch != current.LeaderEpoch)
         {
             throw new OrleansStreamException(ErrorCode.FencedLeaderEpoch,
@@ -202,12 +197,7 @@ internal sealed partial class ControllerGrain(
     public async Task<PartitionDescription> ReassignPartition(TopicPartition partition, int[] replicas)
     {
         ArgumentNullException.ThrowIfNull(replicas);
-        if (!Topics.TryGetValue(partition.Topic, out TopicDescription? topic) || partition.Partition < 0 || partition.Partition >= topic.Partitions.Length)
-        {
-            throw new OrleansStreamException(ErrorCode.UnknownTopicOrPartition, $"Partition {partition} does not exist.");
-        }
-
-        PartitionDescription current = topic.Partitions[partition.Partition];
+        (TopicDescription topic, PartitionDescription current) = Find(partition);
         if (current.TargetReplicas is not null)
         {
             throw new OrleansStreamException(ErrorCode.InvalidRequest,
@@ -248,6 +238,12 @@ internal sealed partial class ControllerGrain(
 
         return completed;
     }
+
+    /// <summary>The partition's topic and its current description; throws UnknownTopicOrPartition when there is none.</summary>
+    private (TopicDescription Topic, PartitionDescription Partition) Find(TopicPartition partition) =>
+        Topics.TryGetValue(partition.Topic, out TopicDescription? topic) && partition.Partition >= 0 && partition.Partition < topic.Partitions.Length
+            ? (topic, topic.Partitions[partition.Partition])
+            : throw new OrleansStreamException(ErrorCode.UnknownTopicOrPartition, $"Partition {partition} does not exist.");
 
     /// <summary>
     /// A reassignment completed: the leader learns (or, if it moved, the new one is started), and the replicas that

@@ -15,7 +15,7 @@ internal static class LeaderElection
     /// <summary>The partition as it must be with <paramref name="live"/> brokers; the same instance when nothing changes.</summary>
     public static PartitionDescription Reconcile(PartitionDescription partition, IReadOnlySet<int> live, bool uncleanElection)
     {
-        int[] liveIsr = Filter(partition.Isr, live);
+        int[] liveIsr = [.. partition.Isr.Where(live.Contains)];
         bool leaderAlive = partition.Leader != PartitionDescription.NoLeader && live.Contains(partition.Leader);
         if (leaderAlive)
         {
@@ -26,7 +26,7 @@ internal static class LeaderElection
 
         foreach (int replica in partition.Replicas)
         {
-            if (live.Contains(replica) && Array.IndexOf(partition.Isr, replica) >= 0)
+            if (live.Contains(replica) && partition.Isr.Contains(replica))
             {
                 return NewLeader(partition, replica, liveIsr);
             }
@@ -62,33 +62,4 @@ internal static class LeaderElection
         Isr = isr,
         PartitionEpoch = partition.PartitionEpoch + 1,
     };
-
-    private static int[] Filter(int[] members, IReadOnlySet<int> live)
-    {
-        int count = 0;
-        foreach (int member in members)
-        {
-            if (live.Contains(member))
-            {
-                count++;
-            }
-        }
-
-        if (count == members.Length)
-        {
-            return members;
-        }
-
-        var kept = new int[count];
-        int i = 0;
-        foreach (int member in members)
-        {
-            if (live.Contains(member))
-            {
-                kept[i++] = member;
-            }
-        }
-
-        return kept;
-    }
 }

@@ -9,63 +9,30 @@ namespace Orleans.Stream.Broker.Controller;
 internal static class ReplicaReassignment
 {
     /// <summary>The first step: the target replicas join the current ones (targets first, in the order given).</summary>
-    public static PartitionDescription Begin(PartitionDescription partition, int[] target)
+    public static PartitionDescription Begin(PartitionDescription partition, int[] target) => partition with
     {
-        var replicas = new List<int>(target);
-        foreach (int replica in partition.Replicas)
-        {
-            if (Array.IndexOf(target, replica) < 0)
-            {
-                replicas.Add(replica);
-            }
-        }
-
-        return partition with { Replicas = [.. replicas], TargetReplicas = target, PartitionEpoch = partition.PartitionEpoch + 1 };
-    }
+        Replicas = [.. target, .. partition.Replicas.Except(target)],
+        TargetReplicas = target,
+        PartitionEpoch = partition.PartitionEpoch + 1,
+    };
 
     /// <summary>The second step, once every target replica is in sync; the same instance while some are not yet.</summary>
     public static PartitionDescription TryComplete(PartitionDescription partition, out int[] removed)
     {
         removed = [];
         int[]? target = partition.TargetReplicas;
-        if (target is null)
+        if (target is null || !target.All(partition.Isr.Contains))
         {
             return partition;
         }
 
-        foreach (int replica in target)
-        {
-            if (Array.IndexOf(partition.Isr, replica) < 0)
-            {
-                return partition;
-            }
-        }
-
-        var isr = new List<int>(target.Length);
-        foreach (int member in partition.Isr)
-        {
-            if (Array.IndexOf(target, member) >= 0)
-            {
-                isr.Add(member);
-            }
-        }
-
-        var gone = new List<int>();
-        foreach (int replica in partition.Replicas)
-        {
-            if (Array.IndexOf(target, replica) < 0)
-            {
-                gone.Add(replica);
-            }
-        }
-
-        removed = [.. gone];
-        bool leaderStays = Array.IndexOf(target, partition.Leader) >= 0;
+        removed = [.. partition.Replicas.Except(target)];
+        bool leaderStays = target.Contains(partition.Leader);
         return partition with
         {
             Replicas = target,
             TargetReplicas = null,
-            Isr = [.. isr],
+            Isr = [.. partition.Isr.Where(target.Contains)],
             Leader = leaderStays ? partition.Leader : target[0],
             LeaderEpoch = leaderStays ? partition.LeaderEpoch : partition.LeaderEpoch + 1,
             PartitionEpoch = partition.PartitionEpoch + 1,

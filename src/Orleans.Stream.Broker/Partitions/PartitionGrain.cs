@@ -167,7 +167,8 @@ internal sealed partial class PartitionGrain(
         }
         catch (ObjectDisposedException)
         {
-            return ProduceResponse.Failed(Closed().Code, Closed().Message);
+            OrleansStreamException closed = Closed();
+            return ProduceResponse.Failed(closed.Code, closed.Message);
         }
 
         UpdateHighWatermark();
@@ -231,7 +232,8 @@ internal sealed partial class PartitionGrain(
         }
         catch (ObjectDisposedException)
         {
-            return FetchResponse.Failed(Closed().Code, Closed().Message);
+            OrleansStreamException closed = Closed();
+            return FetchResponse.Failed(closed.Code, closed.Message);
         }
     }
 
@@ -327,7 +329,7 @@ internal sealed partial class PartitionGrain(
     private void UpdateHighWatermark()
     {
         PartitionLog log = _local.Log;
-        long highWatermark = log.Config.FlushPolicy == FlushPolicy.GroupCommit ? Math.Min(log.DurableOffset, log.LogEndOffset) : log.LogEndOffset;
+        long highWatermark = log.AcknowledgeableOffset;
         int[] isr = _partition.Isr;
         foreach (Follower follower in _followers.Values)
         {
@@ -346,14 +348,8 @@ internal sealed partial class PartitionGrain(
     /// <summary>Once a second: followers that have not caught up for <see cref="BrokerOptions.ReplicaLagTimeMax"/> leave the ISR.</summary>
     private Task CheckIsrAsync(CancellationToken cancellationToken)
     {
-        if (_leading.IsCancellationRequested || _alteringIsr)
+        if (_alteringIsr || Unavailable() is not null)
         {
-            return Task.CompletedTask;
-        }
-
-        if (!_local.IsLeading(_leaderEpoch) || _local.IsDeleted)
-        {
-            StopLeading("this broker's log has moved on");
             return Task.CompletedTask;
         }
 
@@ -372,16 +368,7 @@ internal sealed partial class PartitionGrain(
             return Task.CompletedTask;
         }
 
-        var isr = new List<int>(_partition.Isr.Length);
-        foreach (int member in _partition.Isr)
-        {
-            if (!lagging.Contains(member))
-            {
-                isr.Add(member);
-            }
-        }
-
-        return AlterIsrAsync([.. isr], $"broker(s) {string.Join(",", lagging)} fell behind for more than {Options.ReplicaLagTimeMax.TotalSeconds:0.#} s");
+        return AlterIsrAsync([.. _partition.Isr.Where(member => !lagging.Contains(member))], $"broker(s) {string.Join(",", lagging)} fell behind for more than {Options.ReplicaLagTimeMax.TotalSeconds:0.#} s");
     }
 
     private async Task AlterIsrAsync(int[] isr, string reason)
@@ -454,8 +441,10 @@ internal sealed partial class PartitionGrain(
 
     /// <summary>Why the log was closed under a request: the topic was deleted, or the broker is shutting down.</summary>
     private OrleansStreamException Closed() => _local.IsDeleted
-        ? new OrleansStreamException(ErrorCode.UnknownTopicOrPartition, $"Partition {_topicPartition} was deleted.")
+        ? Deleted()
         : new OrleansStreamException(ErrorCode.NotLeaderOrFollower, $"Broker {logs.BrokerId} is closing its log of {_topicPartition}.");
+
+    private OrleansStreamException Deleted() => new(ErrorCode.UnknownTopicOrPartition, $"Partition {_topicPartition} was deleted.");
 
     /// <summary>Null while this activation can serve; else the error to answer with (and the grain leaves).</summary>
     private OrleansStreamException? Unavailable()
@@ -463,7 +452,7 @@ internal sealed partial class PartitionGrain(
         if (_local.IsDeleted)
         {
             StopLeading("the topic was deleted");
-            return new OrleansStreamException(ErrorCode.UnknownTopicOrPartition, $"Partition {_topicPartition} was deleted.");
+            return Deleted();
         }
 
         if (_leading.IsCancellationRequested || !_local.IsLeading(_leaderEpoch))

@@ -76,7 +76,7 @@ internal sealed partial class ReplicaGrain(LogManager logs, ILogger<ReplicaGrain
             }
 
             LogFollowing(logger, topicPartition, logs.BrokerId, leaderBrokerId, leaderEpoch, logEnd);
-            return new ReplicateResponse(ErrorCode.None, ReplicatedOffset(local.Log), null);
+            return new ReplicateResponse(ErrorCode.None, local.Log.AcknowledgeableOffset, null);
         }
         catch (OrleansStreamException error)
         {
@@ -116,14 +116,14 @@ internal sealed partial class ReplicaGrain(LogManager logs, ILogger<ReplicaGrain
                 long logEnd = log.LogEndOffset;
                 if (first != logEnd)
                 {
-                    return new ReplicateResponse(ErrorCode.OffsetOutOfRange, ReplicatedOffset(log), $"{_key}: batches start at {first}, the log ends at {logEnd}.");
+                    return new ReplicateResponse(ErrorCode.OffsetOutOfRange, log.AcknowledgeableOffset, $"{_key}: batches start at {first}, the log ends at {logEnd}.");
                 }
 
                 await log.AppendReplicatedAsync(request.Batches.Memory);
             }
 
             log.AdvanceHighWatermark(request.HighWatermark);
-            return new ReplicateResponse(ErrorCode.None, ReplicatedOffset(log), null);
+            return new ReplicateResponse(ErrorCode.None, log.AcknowledgeableOffset, null);
         }
         catch (Exception error) when (error is LogException or ObjectDisposedException)
         {
@@ -134,10 +134,6 @@ internal sealed partial class ReplicaGrain(LogManager logs, ILogger<ReplicaGrain
             request.Batches.Release();
         }
     }
-
-    /// <summary>What the leader may count as held here: the durable end under group-commit, else the log end.</summary>
-    private static long ReplicatedOffset(PartitionLog log) =>
-        log.Config.FlushPolicy == FlushPolicy.GroupCommit ? Math.Min(log.DurableOffset, log.LogEndOffset) : log.LogEndOffset;
 
     private ReplicateResponse Failure(Exception error) => error switch
     {

@@ -78,6 +78,12 @@ public sealed partial class PartitionLog : IAsyncDisposable
     /// <summary>Every offset below this is fsynced.</summary>
     public long DurableOffset => Volatile.Read(ref _durableOffset);
 
+    /// <summary>
+    /// Every offset below this is as safe as <see cref="Config"/>'s flush policy makes an acknowledged append: fsynced
+    /// under group-commit, written under replicated. What a replica counts towards the high watermark.
+    /// </summary>
+    public long AcknowledgeableOffset => Config.FlushPolicy == FlushPolicy.GroupCommit ? Math.Min(DurableOffset, LogEndOffset) : LogEndOffset;
+
     public long SizeInBytes
     {
         get
