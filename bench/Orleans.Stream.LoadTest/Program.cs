@@ -7,7 +7,7 @@ using Orleans.Stream.LoadTest;
 
 // ostream-perf: end-to-end load against a running cluster (loopback only; bounded in records and time).
 //   ostream-perf produce --topic perf --partitions 6 --producers 4 --records 1000000 --record-size 1024 [--rate 75000]
-//   ostream-perf consume --topic perf --records 1000000
+//   ostream-perf consume --topic perf --records 1000000 [--group G --consumers 3]
 //   ostream-perf verify-produce --topic verified --records 20000 --rate 400 --keys 16 --acks-file acks.tsv
 var cluster = new Option<string?>("--cluster") { Description = "Gateways host:port,... (default: the AppHost's brokers)", Recursive = true };
 var clusterId = new Option<string?>("--cluster-id") { Description = "Orleans cluster id (default ostream-local)", Recursive = true };
@@ -45,11 +45,15 @@ produce.SetAction(async (parse, cancellation) =>
 });
 
 var fetchBytes = new Option<int>("--fetch-bytes") { Description = "max.partition.fetch.bytes", DefaultValueFactory = _ => 1024 * 1024 };
-var consume = new Command("consume", "Consume a topic from the start and report throughput") { fetchBytes };
+var group = new Option<string?>("--group") { Description = "Consume as a consumer group of --consumers members (from its committed offsets, else the start)" };
+var consumerCount = new Option<int>("--consumers") { Description = "Members of the --group", DefaultValueFactory = _ => 1 };
+var consume = new Command("consume", "Consume a topic from the start and report throughput") { fetchBytes, group, consumerCount };
 consume.SetAction(async (parse, cancellation) =>
 {
     await using OrleansStreamConnection connection = await OrleansStreamConnection.ConnectAsync(parse.GetValue(cluster), parse.GetValue(clusterId), cancellation);
-    return await ConsumeLoad.RunAsync(connection.Client, parse.GetValue(topic)!, Math.Min(parse.GetValue(records), 20_000_000), parse.GetValue(fetchBytes), TimeSpan.FromSeconds(parse.GetValue(maxSeconds)), cancellation);
+    var settings = new ConsumeLoad.Settings(parse.GetValue(topic)!, Math.Min(parse.GetValue(records), 20_000_000), parse.GetValue(fetchBytes),
+        TimeSpan.FromSeconds(parse.GetValue(maxSeconds)), parse.GetValue(group), parse.GetValue(consumerCount));
+    return await ConsumeLoad.RunAsync(connection.Client, settings, cancellation);
 });
 
 var keys = new Option<int>("--keys") { Description = "Distinct keys, used in turn", DefaultValueFactory = _ => 16 };

@@ -11,5 +11,6 @@ var root = new RootCommand("ostream: create topics, produce and consume records,
 root.Subcommands.Add(TopicCommands.Build());
 root.Subcommands.Add(ProduceCommand.Build());
 root.Subcommands.Add(ConsumeCommand.Build());
+root.Subcommands.Add(GroupCommands.Build());
 root.Subcommands.Add(ClusterCommands.Build());
 return await root.Parse(args).InvokeAsync();

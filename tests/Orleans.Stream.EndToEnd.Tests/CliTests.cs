@@ -41,6 +41,26 @@ public sealed class CliTests
         Assert.True(partition.ExitCode == 0, partition.Stderr);
         Assert.InRange(partition.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length, 1, 999);
 
+        // A consumer group: a first member reads 600 records and commits them; the next one gets exactly the other 400.
+        ProcessRun firstMember = await Ostream(cluster, ["consume", "lines", "--group", "readers", "--from-beginning", "--max-messages", "600", "--timeout-ms", "20000"]);
+        Assert.True(firstMember.ExitCode == 0, firstMember.Stderr);
+        ProcessRun secondMember = await Ostream(cluster, ["consume", "lines", "--group", "readers", "--timeout-ms", "10000"]);
+        Assert.True(secondMember.ExitCode == 0, secondMember.Stderr);
+        string[] firstLines = firstMember.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        string[] secondLines = secondMember.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(600, firstLines.Length);
+        Assert.Equal(400, secondLines.Length);
+        Assert.Equal(Enumerable.Range(0, 1000).Select(i => $"value-{i}").Order(StringComparer.Ordinal), firstLines.Concat(secondLines).Order(StringComparer.Ordinal));
+
+        ProcessRun groups = await Ostream(cluster, ["group", "list"]);
+        Assert.Equal("readers", groups.Stdout.Trim());
+        ProcessRun group = await Ostream(cluster, ["group", "describe", "readers"]);
+        Assert.True(group.ExitCode == 0, group.Stderr);
+        Assert.Contains("TotalLag: 0", group.Stdout);
+        string[] rows = [.. group.Stdout.Split('\n').Where(l => l.StartsWith("lines\t", StringComparison.Ordinal))];
+        Assert.Equal(3, rows.Length);
+        Assert.Equal(1000, rows.Sum(r => long.Parse(r.Split('\t')[2]))); // committed offsets add up to every record
+
         ProcessRun described = await Ostream(cluster, ["topic", "describe", "lines"]);
         Assert.True(described.ExitCode == 0, described.Stderr);
         Assert.Contains("PartitionCount: 3", described.Stdout);
@@ -79,6 +99,10 @@ public sealed class CliTests
         ProcessRun unreachable = await ProcessRun.DotnetAsync(Executables.Cli, ["topic", "list", "--cluster", "127.0.0.1:1"], timeout: TimeSpan.FromSeconds(60));
         Assert.NotEqual(0, unreachable.ExitCode);
         Assert.Contains("cannot reach the cluster", unreachable.Stderr);
+
+        ProcessRun noGroup = await Ostream(cluster, ["group", "describe", "nobody"]);
+        Assert.NotEqual(0, noGroup.ExitCode);
+        Assert.Contains("GroupIdNotFound", noGroup.Stderr);
 
         ProcessRun help = await ProcessRun.DotnetAsync(Executables.Cli, ["consume", "--help"]);
         Assert.Equal(0, help.ExitCode);

@@ -13,6 +13,14 @@ public interface IControllerGrain : IGrainWithIntegerKey
     /// <summary>Deletes a topic and, on every broker, its data. Throws UnknownTopicOrPartition if there is none.</summary>
     Task DeleteTopic(string name);
 
+    /// <summary>
+    /// Grows a topic to <paramref name="totalPartitions"/> partitions (Kafka's CreatePartitions): the new ones are placed
+    /// like a new topic's and start empty. Existing partitions, and so the records in them, stay as they are; keyed
+    /// records produced from now on may map to other partitions. Throws UnknownTopicOrPartition, InvalidPartitions
+    /// (not more than now, or above the limit) and InvalidReplicationFactor (too few live brokers).
+    /// </summary>
+    Task<TopicDescription> CreatePartitions(string name, int totalPartitions);
+
     Task<string[]> ListTopics();
 
     /// <summary>The topic, or null when there is none by that name.</summary>

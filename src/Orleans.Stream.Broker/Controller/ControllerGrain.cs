@@ -74,6 +74,56 @@ internal sealed partial class ControllerGrain(
         return topic;
     }
 
+    public async Task<TopicDescription> CreatePartitions(string name, int totalPartitions)
+    {
+        if (!Topics.TryGetValue(name, out TopicDescription? topic))
+        {
+            throw new OrleansStreamException(ErrorCode.UnknownTopicOrPartition, $"Topic '{name}' does not exist.");
+        }
+
+        int current = topic.Partitions.Length;
+        if (totalPartitions <= current || totalPartitions > TopicValidator.MaxPartitions)
+        {
+            throw new OrleansStreamException(ErrorCode.InvalidPartitions,
+                $"Topic '{name}' has {current} partitions; it can only grow, to at most {TopicValidator.MaxPartitions} (asked for {totalPartitions}).");
+        }
+
+        var live = new List<int>();
+        foreach (LiveBroker broker in brokers.LiveBrokers())
+        {
+            live.Add(broker.Id);
+        }
+
+        if (live.Count < topic.ReplicationFactor)
+        {
+            throw new OrleansStreamException(ErrorCode.InvalidReplicationFactor,
+                $"Topic '{name}' has replication factor {topic.ReplicationFactor}, but only {live.Count} brokers are alive to place new partitions on.");
+        }
+
+        PartitionDescription[] added = ReplicaAssigner.Assign(totalPartitions - current, topic.ReplicationFactor, live, Topics.Values);
+        var partitions = new PartitionDescription[totalPartitions];
+        Array.Copy(topic.Partitions, partitions, current);
+        for (int i = 0; i < added.Length; i++)
+        {
+            partitions[current + i] = added[i] with { Partition = current + i };
+        }
+
+        TopicDescription grown = topic with { Partitions = partitions };
+        Topics[name] = grown;
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            Topics[name] = topic;
+            throw;
+        }
+
+        LogPartitionsAdded(logger, name, current, totalPartitions);
+        return grown;
+    }
+
     public async Task DeleteTopic(string name)
     {
         if (!Topics.TryGetValue(name, out TopicDescription? topic))
@@ -453,6 +503,9 @@ internal sealed partial class ControllerGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Deleted topic {Topic} ({TopicId})")]
     private static partial void LogDeleted(ILogger logger, string topic, Guid topicId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Topic {Topic} grew from {From} to {To} partitions")]
+    private static partial void LogPartitionsAdded(ILogger logger, string topic, int from, int to);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Deleting the data of topic {Topic} failed on some broker; it deletes it when it next starts")]
     private static partial void LogDeleteDataFailed(ILogger logger, string topic, Exception error);

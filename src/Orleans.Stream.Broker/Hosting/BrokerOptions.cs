@@ -45,6 +45,18 @@ public sealed class BrokerOptions
     /// <summary>The longest an <c>acks=all</c> produce waits for the in-sync replicas before it answers RequestTimedOut.</summary>
     public TimeSpan ReplicationTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// How long the first rebalance of an empty group waits for more members to join, so that consumers started
+    /// together get one rebalance instead of one each (Kafka's <c>group.initial.rebalance.delay.ms</c>, also 3 s).
+    /// </summary>
+    public TimeSpan GroupInitialRebalanceDelay { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>The shortest session timeout a group member may ask for (Kafka's <c>group.min.session.timeout.ms</c>).</summary>
+    public TimeSpan GroupMinSessionTimeout { get; set; } = TimeSpan.FromSeconds(6);
+
+    /// <summary>The longest session timeout a group member may ask for (Kafka's <c>group.max.session.timeout.ms</c>).</summary>
+    public TimeSpan GroupMaxSessionTimeout { get; set; } = TimeSpan.FromMinutes(30);
+
     internal void Validate()
     {
         if (Id < 0)

@@ -25,7 +25,7 @@ internal sealed partial class PartitionGrain(
     LogManager logs,
     IOptions<BrokerOptions> options,
     ILoggerFactory loggers,
-    ILogger<PartitionGrain> logger) : Grain, IPartitionGrain, IFollowerLinkOwner
+    ILogger<PartitionGrain> logger) : Grain, IPartitionGrain, IFollowerLinkOwner, IIncomingGrainCallFilter
 {
     public const string GrainTypeString = "ostream-partition";
     public static readonly GrainType GrainTypeName = GrainType.Create(GrainTypeString);
@@ -33,6 +33,9 @@ internal sealed partial class PartitionGrain(
     // Cancelled when leadership ends, never disposed: reentrant calls still running then link their waits to it.
     private readonly CancellationTokenSource _leading = new();
     private readonly Dictionary<int, Follower> _followers = [];
+
+    // The leader broker when this activation found itself elsewhere (see OnActivateAsync); -1 when it is in place.
+    private int _misplacedLeader = -1;
     private TopicPartition _topicPartition;
     private LocalPartition _local = null!;
     private PartitionDescription _partition = null!;
@@ -56,10 +59,14 @@ internal sealed partial class PartitionGrain(
         PartitionDescription partition = topic.Partitions[_topicPartition.Partition];
         if (partition.Leader != logs.BrokerId)
         {
-            // Placement put us on the wrong broker (the leader moved in between): refuse rather than open a log here.
-            throw new OrleansStreamException(
-                ErrorCode.NotLeaderOrFollower,
-                $"Broker {logs.BrokerId} is not the leader of {_topicPartition} (broker {partition.Leader} is).");
+            // Not the leader's silo: placement ran when the leader was elsewhere, or a caller whose directory cache still
+            // pointed here had this silo activate the grain locally. Open no log; move the activation to where placement
+            // puts it now, which also makes Orleans correct the callers' caches. (Failing the activation instead would
+            // leave those caches pointing here, and every retry would fail the same way.) Calls until then are refused.
+            _misplacedLeader = partition.Leader;
+            LogMisplaced(logger, _topicPartition, logs.BrokerId, partition.Leader);
+            this.MigrateOnIdle();
+            return;
         }
 
         _local = await logs.GetOrCreateAsync(_topicPartition, topic.TopicId, topic.Configs);
@@ -86,6 +93,11 @@ internal sealed partial class PartitionGrain(
         UpdateHighWatermark();
         LogActivated(logger, _topicPartition, logs.BrokerId, _leaderEpoch, _local.Log.LogEndOffset, partition.Isr);
     }
+
+    /// <summary>A misplaced activation, about to move, serves nothing: callers retry at the leader.</summary>
+    public Task Invoke(IIncomingGrainCallContext context) => _misplacedLeader < 0
+        ? context.Invoke()
+        : throw new OrleansStreamException(ErrorCode.NotLeaderOrFollower, $"Broker {logs.BrokerId} is not the leader of {_topicPartition} (broker {_misplacedLeader} is).");
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
@@ -472,6 +484,9 @@ internal sealed partial class PartitionGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Partition {Partition}: ISR change failed ({Reason})")]
     private static partial void LogIsrChangeFailed(ILogger logger, TopicPartition partition, string reason, Exception error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Partition} was activated on broker {BrokerId}, but broker {Leader} leads it: moving the activation there")]
+    private static partial void LogMisplaced(ILogger logger, TopicPartition partition, int brokerId, int leader);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Partition {Partition}: broker {BrokerId} stopped leading epoch {Epoch}: {Reason}")]
     private static partial void LogStoppedLeading(ILogger logger, TopicPartition partition, int brokerId, int epoch, string reason);

@@ -11,8 +11,8 @@ internal static class ConsumeCommand
     public static Command Build()
     {
         var topic = new Argument<string>("TOPIC") { Description = "Topic to consume" };
-        var group = new Option<string?>("--group") { Description = "Consumer group (not available yet: consume by partition and offset)" };
-        var fromBeginning = new Option<bool>("--from-beginning") { Description = "Start at the earliest offset (default: only new records)" };
+        var group = new Option<string?>("--group") { Description = "Consume as a member of this consumer group: from its committed offsets, sharing partitions with its other members, committing as it goes" };
+        var fromBeginning = new Option<bool>("--from-beginning") { Description = "Start at the earliest offset (default: only new records); with --group, only where the group has no committed offset" };
         var partition = new Option<int?>("--partition") { Description = "Consume only this partition" };
         var offset = new Option<string?>("--offset") { Description = "With --partition: start offset, or 'earliest' / 'latest'" };
         var maxMessages = new Option<long?>("--max-messages") { Description = "Exit after this many records" };
@@ -25,20 +25,21 @@ internal static class ConsumeCommand
         };
         command.SetAction((parse, cancellation) => GlobalOptions.RunAsync(parse, context =>
         {
-            if (parse.GetValue(group) is not null)
+            string? groupId = parse.GetValue(group);
+            if (groupId is not null && parse.GetValue(partition) is not null)
             {
-                throw new CliException("--group: consumer groups are not available in this version; use --partition/--offset or --from-beginning.");
+                throw new CliException("--group and --partition exclude each other: the group assigns the partitions.");
             }
 
             long? startOffset = ParseOffset(parse.GetValue(offset), parse.GetValue(partition), parse.GetValue(fromBeginning));
-            var settings = new Settings(parse.GetValue(topic)!, parse.GetValue(partition), startOffset, parse.GetValue(fromBeginning),
+            var settings = new Settings(parse.GetValue(topic)!, groupId, parse.GetValue(partition), startOffset, parse.GetValue(fromBeginning),
                 parse.GetValue(maxMessages), parse.GetValue(timeout), parse.GetValue(printKey), parse.GetValue(separator)!);
             return RunAsync(context, settings);
         }, cancellation));
         return command;
     }
 
-    private sealed record Settings(string Topic, int? Partition, long? Offset, bool FromBeginning, long? MaxMessages, int? TimeoutMs, bool PrintKey, string Separator);
+    private sealed record Settings(string Topic, string? Group, int? Partition, long? Offset, bool FromBeginning, long? MaxMessages, int? TimeoutMs, bool PrintKey, string Separator);
 
     private static long? ParseOffset(string? offset, int? partition, bool fromBeginning)
     {
@@ -69,24 +70,33 @@ internal static class ConsumeCommand
     private static async Task<int> RunAsync(OrleansStreamClientContext context, Settings settings)
     {
         TopicDescription topic = await context.Client.Admin.DescribeTopicAsync(settings.Topic);
-        long start = settings.FromBeginning ? OffsetSpec.Earliest : OffsetSpec.Latest;
-        TopicPartitionOffset[] assignment;
-        if (settings.Partition is { } only)
+        await using Consumer consumer = context.Client.CreateConsumer(new ConsumerOptions
         {
-            if (only < 0 || only >= topic.Partitions.Length)
-            {
-                throw new CliException($"--partition {only}: topic {topic.Name} has partitions 0..{topic.Partitions.Length - 1}.");
-            }
-
-            assignment = [new TopicPartitionOffset(topic.Name, only, settings.Offset ?? start)];
+            AutoOffsetReset = settings.Group is null || settings.FromBeginning ? AutoOffsetReset.Earliest : AutoOffsetReset.Latest,
+            GroupId = settings.Group,
+            ClientId = "ostream-cli",
+        });
+        if (settings.Group is not null)
+        {
+            await consumer.SubscribeAsync([topic.Name]);
         }
         else
         {
-            assignment = [.. topic.Partitions.Select(p => new TopicPartitionOffset(topic.Name, p.Partition, start))];
-        }
+            long start = settings.FromBeginning ? OffsetSpec.Earliest : OffsetSpec.Latest;
+            if (settings.Partition is { } only)
+            {
+                if (only < 0 || only >= topic.Partitions.Length)
+                {
+                    throw new CliException($"--partition {only}: topic {topic.Name} has partitions 0..{topic.Partitions.Length - 1}.");
+                }
 
-        await using Consumer consumer = context.Client.CreateConsumer(new ConsumerOptions { AutoOffsetReset = AutoOffsetReset.Earliest });
-        consumer.Assign(assignment);
+                consumer.Assign([new TopicPartitionOffset(topic.Name, only, settings.Offset ?? start)]);
+            }
+            else
+            {
+                consumer.Assign(topic.Partitions.Select(p => new TopicPartitionOffset(topic.Name, p.Partition, start)));
+            }
+        }
 
         bool interactive = !Console.IsOutputRedirected;
         await using var output = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16);
@@ -131,6 +141,11 @@ internal static class ConsumeCommand
         }
 
         await output.FlushAsync(CancellationToken.None);
+        if (settings.Group is not null && count > 0)
+        {
+            await consumer.CommitAsync(CancellationToken.None); // everything printed counts as consumed, the last record too
+        }
+
         await Console.Error.WriteLineAsync($"Processed a total of {count} messages");
         return 0;
     }

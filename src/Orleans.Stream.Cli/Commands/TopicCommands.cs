@@ -14,6 +14,7 @@ internal static class TopicCommands
         topic.Subcommands.Add(Describe());
         topic.Subcommands.Add(Delete());
         topic.Subcommands.Add(Reassign());
+        topic.Subcommands.Add(Alter());
         return topic;
     }
 
@@ -120,6 +121,20 @@ internal static class TopicCommands
                     : $"{topicName}/{p}: moving to {string.Join(",", moved.TargetReplicas)}; done once they are in sync (see topic describe).");
             }
 
+            return 0;
+        }, cancellation));
+        return command;
+    }
+
+    private static Command Alter()
+    {
+        var name = new Argument<string>("NAME") { Description = "Topic name" };
+        var partitions = new Option<int>("--partitions") { Description = "The new partition count (topics only grow)", Required = true };
+        var command = new Command("alter", "Add partitions to a topic (keyed records produced from then on may map to other partitions)") { name, partitions };
+        command.SetAction((parse, cancellation) => GlobalOptions.RunAsync(parse, async context =>
+        {
+            TopicDescription grown = await context.Client.Admin.CreatePartitionsAsync(parse.GetValue(name)!, parse.GetValue(partitions));
+            await context.Out.WriteLineAsync($"Topic {grown.Name} now has {grown.Partitions.Length} partitions.");
             return 0;
         }, cancellation));
         return command;

@@ -1,8 +1,9 @@
+using Orleans.Stream.Client.Groups;
 using Orleans.Stream.Client.Internal;
 
 namespace Orleans.Stream.Client;
 
-/// <summary>Topics and the cluster: create, list, describe, delete, and offset queries.</summary>
+/// <summary>Topics, consumer groups and the cluster: create, list, describe, delete, offset and lag queries.</summary>
 public sealed class StreamAdmin
 {
     private readonly IGrainFactory _grains;
@@ -16,6 +17,13 @@ public sealed class StreamAdmin
     {
         TopicName.EnsureValid(name);
         return Controller.CreateTopic(new CreateTopicRequest(name, partitions, replicationFactor, configs is null ? [] : new Dictionary<string, string>(configs)));
+    }
+
+    /// <summary>Grows a topic to <paramref name="totalPartitions"/> partitions (see <see cref="IControllerGrain.CreatePartitions"/>).</summary>
+    public Task<TopicDescription> CreatePartitionsAsync(string name, int totalPartitions)
+    {
+        TopicName.EnsureValid(name);
+        return Controller.CreatePartitions(name, totalPartitions);
     }
 
     public async Task DeleteTopicAsync(string name)
@@ -41,6 +49,66 @@ public sealed class StreamAdmin
     /// reassignment started (<see cref="PartitionDescription.TargetReplicas"/> set) or, if nothing had to be copied, done.
     /// </summary>
     public Task<PartitionDescription> ReassignPartitionAsync(TopicPartition partition, int[] replicas) => Controller.ReassignPartition(partition, replicas);
+
+    /// <summary>The ids of the cluster's consumer groups, sorted.</summary>
+    public Task<string[]> ListGroupsAsync() => _grains.GetGrain<IGroupDirectoryGrain>(0).List();
+
+    /// <summary>
+    /// A consumer group: state, generation, members with their partitions, and per partition the committed offset,
+    /// the end offset and the lag. Throws GroupIdNotFound for a group the cluster has never seen.
+    /// </summary>
+    public async Task<ConsumerGroupDescription> DescribeGroupAsync(string groupId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(groupId);
+        string[] known = await ListGroupsAsync().ConfigureAwait(false);
+        if (Array.IndexOf(known, groupId) < 0)
+        {
+            throw new OrleansStreamException(ErrorCode.GroupIdNotFound, $"Consumer group '{groupId}' does not exist.");
+        }
+
+        GroupDescription group = await _grains.GetGrain<IGroupCoordinatorGrain>(groupId).Describe().ConfigureAwait(false);
+        var owners = new Dictionary<TopicPartition, string>();
+        var members = new List<ConsumerGroupMember>(group.Members.Length);
+        foreach (GroupMemberDescription member in group.Members)
+        {
+            List<TopicPartition> assignment = group.ProtocolType == ConsumerProtocol.ProtocolType ? ConsumerProtocol.DecodeAssignment(member.Assignment) : [];
+            members.Add(new ConsumerGroupMember(member.MemberId, member.ClientId, assignment));
+            foreach (TopicPartition partition in assignment)
+            {
+                owners[partition] = member.MemberId;
+            }
+        }
+
+        var committed = new Dictionary<TopicPartition, long>();
+        foreach (CommittedOffset offset in group.Offsets)
+        {
+            committed[offset.TopicPartition] = offset.Offset;
+        }
+
+        var partitions = new SortedSet<TopicPartition>(Comparer<TopicPartition>.Create(static (a, b) =>
+            a.Topic == b.Topic ? a.Partition.CompareTo(b.Partition) : string.CompareOrdinal(a.Topic, b.Topic)));
+        partitions.UnionWith(owners.Keys);
+        partitions.UnionWith(committed.Keys);
+        var rows = new List<ConsumerGroupPartition>(partitions.Count);
+        foreach (TopicPartition partition in partitions)
+        {
+            long offset = committed.GetValueOrDefault(partition, -1);
+            long end = -1;
+            try
+            {
+                end = await ListOffsetAsync(partition, OffsetSpec.Latest).ConfigureAwait(false);
+            }
+            catch (OrleansStreamException)
+            {
+                // A deleted topic or an offline partition: shown without an end offset.
+            }
+
+            long? lag = offset >= 0 && end >= 0 ? Math.Max(0, end - offset) : null;
+            rows.Add(new ConsumerGroupPartition(partition, offset, end, lag, owners.GetValueOrDefault(partition, "")));
+        }
+
+        return new ConsumerGroupDescription(group.GroupId, group.State, group.GenerationId, group.Protocol, group.LeaderId, members, rows);
+    }
 
     /// <summary>The log of one partition as its leader sees it: start and end offsets, high watermark, size.</summary>
     public async Task<PartitionState> DescribePartitionAsync(TopicPartition topicPartition)

@@ -38,4 +38,42 @@ public sealed record ConsumerOptions
     public TimeSpan RetryBackoff { get; init; } = TimeSpan.FromMilliseconds(100);
 
     public TimeSpan RetryBackoffMax { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary><c>group.id</c>: the consumer group <see cref="Consumer.SubscribeAsync"/> joins and commits go to.</summary>
+    public string? GroupId { get; init; }
+
+    /// <summary><c>client.id</c>: shown with the member in <c>ostream group describe</c>, and the start of its member id.</summary>
+    public string ClientId { get; init; } = "ostream-consumer";
+
+    /// <summary>
+    /// <c>partition.assignment.strategy</c>: assignors in order of preference, comma-separated: <c>range</c>,
+    /// <c>roundrobin</c>, <c>cooperative-sticky</c>. The group uses one every member supports. A member rebalances
+    /// cooperatively (keeps consuming what it keeps) only when all its assignors are cooperative.
+    /// </summary>
+    public string PartitionAssignmentStrategy { get; init; } = "range";
+
+    /// <summary><c>session.timeout.ms</c>: a member not heard from for this long is removed and its partitions move.</summary>
+    public TimeSpan SessionTimeout { get; init; } = TimeSpan.FromSeconds(45);
+
+    /// <summary><c>heartbeat.interval.ms</c>: how often the member tells the coordinator it is alive (and learns of rebalances).</summary>
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(3);
+
+    /// <summary><c>max.poll.interval.ms</c>: sent as the rebalance timeout, how long the coordinator waits for members to rejoin.</summary>
+    public TimeSpan MaxPollInterval { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// <c>enable.auto.commit</c>: commit processed positions every <see cref="AutoCommitInterval"/>, when partitions are
+    /// revoked, and on close. A record counts as processed once the application asks for the next one, so this is
+    /// at-least-once: a crash repeats at most what was processed since the last commit.
+    /// </summary>
+    public bool EnableAutoCommit { get; init; } = true;
+
+    /// <summary><c>auto.commit.interval.ms</c>.</summary>
+    public TimeSpan AutoCommitInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// <c>metadata.max.age.ms</c>: how often the group leader checks whether a subscribed topic gained partitions (or
+    /// appeared), which starts a rebalance.
+    /// </summary>
+    public TimeSpan MetadataMaxAge { get; init; } = TimeSpan.FromMinutes(5);
 }

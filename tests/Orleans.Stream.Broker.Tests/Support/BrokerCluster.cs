@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Hosting;
+using Orleans.Runtime;
 using Orleans.Stream.Broker;
 using Orleans.Stream.Client;
 using Orleans.TestingHost;
@@ -119,19 +120,36 @@ internal sealed class BrokerCluster : IAsyncDisposable
     /// A cluster whose controller state lives in blob storage on <paramref name="azurite"/>, so it survives the loss of
     /// any silo and a full restart (with the same <paramref name="serviceId"/>), as in production.
     /// </summary>
-    public static Task<BrokerCluster> StartOnAzuriteAsync(string dataRoot, Azurite azurite, string serviceId, int silos = 3, Action<ISiloBuilder>? configureSilo = null) =>
+    public static Task<BrokerCluster> StartOnAzuriteAsync(
+        string dataRoot, Azurite azurite, string serviceId, int silos = 3, Action<ISiloBuilder>? configureSilo = null, Action<BrokerOptions>? configureBroker = null) =>
         StartAsync(dataRoot, silos, silo => silo.AddAzureBlobGrainStorage("ostream", options =>
         {
             options.BlobServiceClient = new BlobServiceClient(azurite.ConnectionString);
             options.ContainerName = "ostream-state";
-        }), serviceId, configureSilo);
+        }), serviceId, configureSilo, configureBroker);
 
     /// <summary>
     /// A cluster for tests that kill brokers: the controller's state must outlive any one silo, so it lives on Azurite
     /// (memory grain storage lives in grains, and dies with the silo that hosts them).
     /// </summary>
-    public static Task<BrokerCluster> StartSurvivingAsync(string dataRoot, Azurite azurite, Action<ISiloBuilder>? configureSilo = null) =>
-        StartOnAzuriteAsync(dataRoot, azurite, "kill-" + Guid.NewGuid().ToString("N")[..8], configureSilo: configureSilo);
+    public static Task<BrokerCluster> StartSurvivingAsync(string dataRoot, Azurite azurite, Action<ISiloBuilder>? configureSilo = null, Action<BrokerOptions>? configureBroker = null) =>
+        StartOnAzuriteAsync(dataRoot, azurite, "kill-" + Guid.NewGuid().ToString("N")[..8], configureSilo: configureSilo, configureBroker: configureBroker);
+
+    /// <summary>The broker whose silo hosts the activation of <paramref name="grain"/> now, or -1 when it is not active.</summary>
+    public async Task<int> BrokerHostingAsync(GrainId grain)
+    {
+        DetailedGrainStatistic[] activations = await Cluster.Client.GetGrain<IManagementGrain>(0).GetDetailedGrainStatistics();
+        foreach (DetailedGrainStatistic activation in activations)
+        {
+            if (activation.GrainId == grain)
+            {
+                string name = Cluster.Silos.Single(s => s.SiloAddress == activation.SiloAddress).Name;
+                return _brokerIds.TryGetValue(name, out int id) ? id : -1;
+            }
+        }
+
+        return -1;
+    }
 
     /// <summary>Waits until the controller sees <paramref name="count"/> live brokers (silo metadata arrives asynchronously).</summary>
     public async Task WaitForBrokersAsync(int count)
