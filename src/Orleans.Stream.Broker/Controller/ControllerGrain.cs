@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 using Orleans.Stream.Broker.Placement;
 using Orleans.Stream.Broker.Replication;
@@ -16,6 +17,7 @@ namespace Orleans.Stream.Broker.Controller;
 internal sealed partial class ControllerGrain(
     [PersistentState("controller", ControllerGrain.StorageName)] IPersistentState<ControllerState> state,
     BrokerDirectory brokers,
+    IOptions<BrokerOptions> options,
     ILogger<ControllerGrain> logger) : Grain, IControllerGrain
 {
     /// <summary>The grain storage provider name the silo host must register (Azure Blob in production, memory in unit tests).</summary>
@@ -27,6 +29,9 @@ internal sealed partial class ControllerGrain(
     private long _nextProducerId = -1;
     private HashSet<int> _reconciledLive = [];
     private readonly List<(string Topic, int Partition)> _wakeLater = [];
+
+    // Brokers that hold replicas but are not alive, and since when (this activation's clock: a new controller starts counting afresh).
+    private readonly Dictionary<int, long> _deadSince = [];
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -332,6 +337,7 @@ internal sealed partial class ControllerGrain(
     {
         WakeMovedLeaders();
         HashSet<int> live = LiveBrokerIds();
+        await ReassignFromDeadBrokersAsync(live);
         if (live.SetEquals(_reconciledLive))
         {
             return;
@@ -367,6 +373,75 @@ internal sealed partial class ControllerGrain(
         foreach ((TopicDescription topic, PartitionDescription partition) in changes)
         {
             Notify(topic.Name, partition);
+        }
+    }
+
+    /// <summary>
+    /// With <see cref="BrokerOptions.ReassignDeadBrokerReplicasAfter"/> set: moves the replicas of brokers dead that
+    /// long to the least loaded live brokers, one reassignment per partition (the new replica copies the log, then
+    /// the dead one leaves the replica set; if it ever returns it deletes its copy).
+    /// </summary>
+    private async Task ReassignFromDeadBrokersAsync(HashSet<int> live)
+    {
+        if (options.Value.ReassignDeadBrokerReplicasAfter is not { } after)
+        {
+            return;
+        }
+
+        long now = Environment.TickCount64;
+        var replicaCounts = new Dictionary<int, int>();
+        foreach (TopicDescription topic in Topics.Values)
+        {
+            foreach (PartitionDescription partition in topic.Partitions)
+            {
+                foreach (int replica in partition.Replicas)
+                {
+                    replicaCounts[replica] = replicaCounts.GetValueOrDefault(replica) + 1;
+                    if (!live.Contains(replica))
+                    {
+                        _deadSince.TryAdd(replica, now);
+                    }
+                }
+            }
+        }
+
+        var gone = new HashSet<int>();
+        foreach ((int broker, long since) in _deadSince)
+        {
+            if (live.Contains(broker) || !replicaCounts.ContainsKey(broker))
+            {
+                _deadSince.Remove(broker);
+            }
+            else if (now - since >= after.TotalMilliseconds)
+            {
+                gone.Add(broker);
+            }
+        }
+
+        if (gone.Count == 0)
+        {
+            return;
+        }
+
+        foreach (TopicDescription topic in Topics.Values.ToArray())
+        {
+            foreach (PartitionDescription partition in topic.Partitions)
+            {
+                if (partition.TargetReplicas is not null || partition.Leader == PartitionDescription.NoLeader ||
+                    ReplicaReassignment.ReplaceGone(partition.Replicas, gone, live, replicaCounts) is not { } target)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    await ReassignPartition(new TopicPartition(topic.Name, partition.Partition), target);
+                }
+                catch (OrleansStreamException error)
+                {
+                    LogAutoReassignFailed(logger, topic.Name, partition.Partition, error.Message);
+                }
+            }
         }
     }
 
@@ -506,6 +581,9 @@ internal sealed partial class ControllerGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Topic {Topic} grew from {From} to {To} partitions")]
     private static partial void LogPartitionsAdded(ILogger logger, string topic, int from, int to);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not move {Topic}/{Partition} off a dead broker: {Reason}")]
+    private static partial void LogAutoReassignFailed(ILogger logger, string topic, int partition, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Deleting the data of topic {Topic} failed on some broker; it deletes it when it next starts")]
     private static partial void LogDeleteDataFailed(ILogger logger, string topic, Exception error);

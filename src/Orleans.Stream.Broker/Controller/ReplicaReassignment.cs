@@ -38,4 +38,43 @@ internal static class ReplicaReassignment
             PartitionEpoch = partition.PartitionEpoch + 1,
         };
     }
+
+    /// <summary>
+    /// Where a partition's replicas should go when some of its brokers are gone for good: each gone broker's place
+    /// goes to the live broker holding the fewest replicas (by <paramref name="replicaCounts"/>, which this updates)
+    /// that does not hold one of this partition already. Null when nothing is gone or no live broker can take a place.
+    /// </summary>
+    public static int[]? ReplaceGone(int[] replicas, IReadOnlySet<int> gone, IReadOnlyCollection<int> live, Dictionary<int, int> replicaCounts)
+    {
+        int[]? result = null;
+        for (int i = 0; i < replicas.Length; i++)
+        {
+            if (!gone.Contains(replicas[i]))
+            {
+                continue;
+            }
+
+            int best = -1;
+            foreach (int candidate in live)
+            {
+                bool taken = Array.IndexOf(result ?? replicas, candidate) >= 0;
+                if (!taken && (best < 0 || replicaCounts.GetValueOrDefault(candidate) < replicaCounts.GetValueOrDefault(best) ||
+                               (replicaCounts.GetValueOrDefault(candidate) == replicaCounts.GetValueOrDefault(best) && candidate < best)))
+                {
+                    best = candidate;
+                }
+            }
+
+            if (best < 0)
+            {
+                return null;
+            }
+
+            result ??= (int[])replicas.Clone();
+            result[i] = best;
+            replicaCounts[best] = replicaCounts.GetValueOrDefault(best) + 1;
+        }
+
+        return result;
+    }
 }

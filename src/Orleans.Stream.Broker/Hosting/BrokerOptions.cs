@@ -46,6 +46,14 @@ public sealed class BrokerOptions
     public TimeSpan ReplicationTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>
+    /// When set, the replicas of a broker that has been dead this long move to live brokers by themselves (a
+    /// reassignment, as <c>ostream topic reassign</c> starts it): for clusters that replace failed machines instead
+    /// of repairing them. Unset (the default, as in Kafka), a dead broker keeps its replicas until it returns or an
+    /// operator moves them.
+    /// </summary>
+    public TimeSpan? ReassignDeadBrokerReplicasAfter { get; set; }
+
+    /// <summary>
     /// How long the first rebalance of an empty group waits for more members to join, so that consumers started
     /// together get one rebalance instead of one each (Kafka's <c>group.initial.rebalance.delay.ms</c>, also 3 s).
     /// </summary>

@@ -72,4 +72,44 @@ public sealed class ReassignmentTests
         Assert.Equal(Enumerable.Range((int)leaderStart, 350 - (int)leaderStart).Select(i => $"record-{i:D3}-{new string('x', 80)}"),
             records.Select(r => Encoding.UTF8.GetString(r.Value!.Value.Span)));
     }
+
+    [Fact]
+    public async Task With_automatic_reassignment_a_dead_brokers_replicas_move_to_the_live_ones_and_every_record_stays()
+    {
+        using var data = new TempDirectory();
+        await using Azurite azurite = await Azurite.StartAsync();
+        await using BrokerCluster brokers = await BrokerCluster.StartSurvivingAsync(data.Path, azurite,
+            configureBroker: broker => broker.ReassignDeadBrokerReplicasAfter = TimeSpan.FromSeconds(2));
+        OrleansStreamClient client = brokers.Client;
+        await client.Admin.CreateTopicAsync("self-healing", partitions: 3, replicationFactor: 2);
+        var values = new HashSet<string>();
+        await using (Producer producer = client.CreateProducer())
+        {
+            for (int i = 0; i < 300; i++)
+            {
+                values.Add($"v{i}");
+                await producer.ProduceAsync("self-healing", Encoding.UTF8.GetBytes($"k{i % 7}"), Encoding.UTF8.GetBytes($"v{i}"));
+            }
+        }
+
+        int dead = brokers.BrokerIds[1];
+        await brokers.KillBrokerAsync(dead);
+
+        TopicDescription healed = null!;
+        await Eventually.TrueDespiteFaultsAsync(async () =>
+        {
+            healed = await client.Admin.DescribeTopicAsync("self-healing");
+            return healed.Partitions.All(p => !p.Replicas.Contains(dead) && p.TargetReplicas is null && p.Isr.Length == 2);
+        }, TimeSpan.FromSeconds(60), () => string.Join("; ", healed?.Partitions.Select(p => $"{p.Partition}: replicas {string.Join(",", p.Replicas)} isr {string.Join(",", p.Isr)}") ?? []));
+
+        foreach (PartitionDescription partition in healed.Partitions)
+        {
+            await ReplicaLogs.AssertConvergedAsync(brokers, new TopicPartition("self-healing", partition.Partition), partition.Replicas);
+        }
+
+        await using Consumer consumer = client.CreateConsumer();
+        consumer.Assign(healed.Partitions.Select(p => new TopicPartitionOffset("self-healing", p.Partition, OffsetSpec.Earliest)));
+        List<ConsumeResult> records = await consumer.ReadAsync(300);
+        Assert.Equal(values.Order(), records.Select(r => Encoding.UTF8.GetString(r.Value!.Value.Span)).Order());
+    }
 }

@@ -36,4 +36,17 @@ public sealed class ReplicaReassignmentTests
         Assert.Equal(4, done.LeaderEpoch);
         Assert.Equal([0], removed);
     }
+
+    [Fact]
+    public void A_gone_brokers_place_goes_to_the_least_loaded_live_broker_without_a_replica_of_the_partition()
+    {
+        var counts = new Dictionary<int, int> { [0] = 5, [1] = 9, [2] = 4, [3] = 4 };
+        int[]? moved = ReplicaReassignment.ReplaceGone([1, 0], gone: new HashSet<int> { 1 }, live: [0, 2, 3], counts);
+        Assert.Equal([2, 0], moved); // 2 and 3 hold 4 each: the lower id; the surviving replica keeps its place
+        Assert.Equal(5, counts[2]);
+        Assert.Equal([3, 0], ReplicaReassignment.ReplaceGone([1, 0], new HashSet<int> { 1 }, [0, 2, 3], counts)); // 2 has more now
+
+        Assert.Null(ReplicaReassignment.ReplaceGone([0, 2], new HashSet<int> { 1 }, [0, 2, 3], counts)); // nothing gone here
+        Assert.Null(ReplicaReassignment.ReplaceGone([1, 0], new HashSet<int> { 1 }, [0], counts)); // nowhere to go
+    }
 }
