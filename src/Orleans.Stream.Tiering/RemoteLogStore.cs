@@ -1,0 +1,228 @@
+using System.Buffers;
+using System.IO.Hashing;
+using Azure;
+using Azure.Storage;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Orleans.Stream.Storage.Log;
+
+namespace Orleans.Stream.Tiering;
+
+/// <summary>
+/// The remote tier of every partition in one blob container. Uploading a segment copies its three files (block
+/// uploads in parallel, each transfer checked with MD5 by the service), then records it in the partition's manifest
+/// with a conditional write (ETag), so concurrent writers (an old and a new leader during a failover) never lose
+/// each other's entries and a segment is visible only once all its blobs are there. Reads are ranged and checked:
+/// by MD5 in transit, and (for whole segments) against the CRC-32C the manifest recorded.
+/// </summary>
+public sealed class RemoteLogStore(BlobContainerClient container)
+{
+    private const int TransferSize = 4 << 20;
+    private const int MaxManifestAttempts = 20;
+
+    private static readonly StorageTransferOptions Transfer = new()
+    {
+        InitialTransferSize = TransferSize,
+        MaximumTransferSize = TransferSize,
+        MaximumConcurrency = 4,
+    };
+
+    public BlobContainerClient Container { get; } = container;
+
+    public Task CreateIfMissingAsync(CancellationToken cancellationToken = default) =>
+        Container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+
+    /// <summary>The partition's manifest and its ETag; an empty manifest (and no ETag) when there is none yet.</summary>
+    public async Task<(RemoteManifest Manifest, ETag? ETag)> ReadManifestAsync(TopicPartition partition, Guid topicId, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            Response<BlobDownloadResult> download = await Container.GetBlobClient(RemotePaths.Manifest(partition))
+                .DownloadContentAsync(cancellationToken).ConfigureAwait(false);
+            RemoteManifest manifest = RemoteManifest.FromJson(download.Value.Content.ToMemory().Span);
+            return manifest.TopicId == topicId ? (manifest, download.Value.Details.ETag) : (RemoteManifest.Empty(topicId), download.Value.Details.ETag);
+        }
+        catch (RequestFailedException error) when (error.Status == 404)
+        {
+            return (RemoteManifest.Empty(topicId), null);
+        }
+    }
+
+    /// <summary>
+    /// Uploads a sealed segment's files and then records it in the manifest; returns the manifest that includes it.
+    /// Retrying after any failure is safe: blobs are overwritten whole, and a segment already recorded stays as it is.
+    /// </summary>
+    public async Task<RemoteManifest> UploadSegmentAsync(TopicPartition partition, Guid topicId, SegmentUpload segment, CancellationToken cancellationToken = default)
+    {
+        (uint crc, long size) = await UploadFileAsync(RemotePaths.Segment(partition, segment.BaseOffset, SegmentFiles.LogExtension), segment.LogPath, cancellationToken).ConfigureAwait(false);
+        await UploadFileAsync(RemotePaths.Segment(partition, segment.BaseOffset, SegmentFiles.IndexExtension), segment.IndexPath, cancellationToken).ConfigureAwait(false);
+        await UploadFileAsync(RemotePaths.Segment(partition, segment.BaseOffset, SegmentFiles.TimeIndexExtension), segment.TimeIndexPath, cancellationToken).ConfigureAwait(false);
+        var remote = new RemoteSegment(segment.BaseOffset, segment.LastOffset, segment.MaxTimestamp, size, segment.Epochs, crc, DateTimeOffset.UtcNow);
+        return await UpdateManifestAsync(partition, topicId, manifest => manifest.With(remote), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Applies <paramref name="change"/> to the manifest and writes it only if nobody wrote it meanwhile (ETag); on a
+    /// conflict it reads the newer manifest and applies the change again.
+    /// </summary>
+    public async Task<RemoteManifest> UpdateManifestAsync(TopicPartition partition, Guid topicId, Func<RemoteManifest, RemoteManifest> change, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        BlobClient blob = Container.GetBlobClient(RemotePaths.Manifest(partition));
+        for (int attempt = 1; ; attempt++)
+        {
+            (RemoteManifest current, ETag? etag) = await ReadManifestAsync(partition, topicId, cancellationToken).ConfigureAwait(false);
+            RemoteManifest updated = change(current);
+            if (ReferenceEquals(updated, current))
+            {
+                return current;
+            }
+
+            var conditions = etag is { } known ? new BlobRequestConditions { IfMatch = known } : new BlobRequestConditions { IfNoneMatch = ETag.All };
+            try
+            {
+                await blob.UploadAsync(BinaryData.FromBytes(updated.ToJson()), new BlobUploadOptions { Conditions = conditions }, cancellationToken).ConfigureAwait(false);
+                return updated;
+            }
+            catch (RequestFailedException error) when (error.Status is 409 or 412 && attempt < MaxManifestAttempts)
+            {
+                // Another writer got there first: apply the change to what it wrote.
+            }
+        }
+    }
+
+    /// <summary>
+    /// Fills <paramref name="destination"/> with a remote segment's log bytes from <paramref name="position"/>; returns
+    /// how many there were (fewer at the end of the segment).
+    /// </summary>
+    public async Task<int> ReadLogAsync(TopicPartition partition, RemoteSegment segment, long position, Memory<byte> destination, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(position);
+        int length = (int)Math.Min(destination.Length, Math.Max(0, segment.SizeInBytes - position));
+        if (length == 0)
+        {
+            return 0;
+        }
+
+        BlobClient blob = Container.GetBlobClient(RemotePaths.Segment(partition, segment.BaseOffset, SegmentFiles.LogExtension));
+        int read = 0;
+        try
+        {
+            while (read < length)
+            {
+                int chunk = Math.Min(length - read, TransferSize);
+                Response<BlobDownloadStreamingResult> response = await blob.DownloadStreamingAsync(new BlobDownloadOptions
+                {
+                    Range = new HttpRange(position + read, chunk),
+                    TransferValidation = new DownloadTransferValidationOptions { ChecksumAlgorithm = StorageChecksumAlgorithm.MD5, AutoValidateChecksum = true },
+                }, cancellationToken).ConfigureAwait(false);
+                await using System.IO.Stream content = response.Value.Content;
+                int got = 0;
+                while (got < chunk)
+                {
+                    int n = await content.ReadAsync(destination.Slice(read + got, chunk - got), cancellationToken).ConfigureAwait(false);
+                    if (n == 0)
+                    {
+                        break;
+                    }
+
+                    got += n;
+                }
+
+                if (got < chunk)
+                {
+                    throw new InvalidDataException($"Remote segment {blob.Name} ended after {position + read + got} bytes; the manifest says {segment.SizeInBytes}.");
+                }
+
+                read += got;
+            }
+        }
+        catch (RequestFailedException error) when (error.Status == 404)
+        {
+            throw new InvalidDataException($"Remote segment {blob.Name} is recorded in the manifest but missing from the store.", error);
+        }
+
+        return read;
+    }
+
+    /// <summary>A whole remote segment's log, checked against the CRC-32C recorded at upload.</summary>
+    public async Task<byte[]> ReadWholeLogAsync(TopicPartition partition, RemoteSegment segment, CancellationToken cancellationToken = default)
+    {
+        var bytes = new byte[segment.SizeInBytes];
+        await ReadLogAsync(partition, segment, 0, bytes, cancellationToken).ConfigureAwait(false);
+        uint crc = Crc32.HashToUInt32(Crc32ParameterSet.Crc32C, bytes);
+        return crc == segment.LogCrc32C
+            ? bytes
+            : throw new InvalidDataException($"Remote segment {segment.BaseOffset} of {partition} does not match the CRC-32C recorded at upload ({crc:x8}, expected {segment.LogCrc32C:x8}).");
+    }
+
+    /// <summary>Deletes a segment's blobs (after retention dropped it from the manifest).</summary>
+    public async Task DeleteSegmentAsync(TopicPartition partition, long baseOffset, CancellationToken cancellationToken = default)
+    {
+        foreach (string extension in RemotePaths.SegmentExtensions)
+        {
+            await Container.GetBlobClient(RemotePaths.Segment(partition, baseOffset, extension))
+                .DeleteIfExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Deletes segment blobs of the partition that the manifest does not record (an upload interrupted by a crash, or
+    /// a segment retention dropped but failed to delete) and that are older than <paramref name="minAge"/>, so an
+    /// upload still in progress is left alone. Returns how many blobs it deleted.
+    /// </summary>
+    public async Task<int> DeleteOrphansAsync(TopicPartition partition, Guid topicId, TimeSpan minAge, CancellationToken cancellationToken = default)
+    {
+        (RemoteManifest manifest, _) = await ReadManifestAsync(partition, topicId, cancellationToken).ConfigureAwait(false);
+        var recorded = new HashSet<long>();
+        foreach (RemoteSegment segment in manifest.Segments)
+        {
+            recorded.Add(segment.BaseOffset);
+        }
+
+        string prefix = RemotePaths.PartitionPrefix(partition);
+        DateTimeOffset cutoff = DateTimeOffset.UtcNow - minAge;
+        int deleted = 0;
+        await foreach (BlobItem item in Container.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken).ConfigureAwait(false))
+        {
+            if (RemotePaths.TryParseSegment(item.Name, prefix, out long baseOffset) && !recorded.Contains(baseOffset) &&
+                item.Properties.LastModified is { } modified && modified < cutoff)
+            {
+                await Container.GetBlobClient(item.Name).DeleteIfExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+                deleted++;
+            }
+        }
+
+        return deleted;
+    }
+
+    /// <summary>Uploads one file whole, MD5-checked per transfer; returns its CRC-32C and size.</summary>
+    private async Task<(uint Crc, long Size)> UploadFileAsync(string blobName, string path, CancellationToken cancellationToken)
+    {
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
+        try
+        {
+            var crc = new Crc32(Crc32ParameterSet.Crc32C);
+            await using (FileStream file = File.OpenRead(path))
+            {
+                int n;
+                while ((n = await file.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    crc.Append(buffer.AsSpan(0, n));
+                }
+            }
+
+            await using FileStream upload = File.OpenRead(path);
+            await Container.GetBlobClient(blobName).UploadAsync(upload, new BlobUploadOptions
+            {
+                TransferOptions = Transfer,
+                TransferValidation = new UploadTransferValidationOptions { ChecksumAlgorithm = StorageChecksumAlgorithm.MD5 },
+            }, cancellationToken).ConfigureAwait(false);
+            return (crc.GetCurrentHashAsUInt32(), upload.Length);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}
