@@ -4,13 +4,14 @@ using Azure;
 using Azure.Storage;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
 using Orleans.Stream.Storage.Log;
 
 namespace Orleans.Stream.Tiering;
 
 /// <summary>
 /// The remote tier of every partition in one blob container. Uploading a segment copies its three files (block
-/// uploads in parallel, each transfer checked with MD5 by the service), then records it in the partition's manifest
+/// uploads in parallel, each block checked with MD5 by the service), then records it in the partition's manifest
 /// with a conditional write (ETag), so concurrent writers (an old and a new leader during a failover) never lose
 /// each other's entries and a segment is visible only once all its blobs are there. Reads are ranged and checked:
 /// by MD5 in transit, and (for whole segments) against the CRC-32C the manifest recorded.
@@ -18,14 +19,8 @@ namespace Orleans.Stream.Tiering;
 public sealed class RemoteLogStore(BlobContainerClient container)
 {
     private const int TransferSize = 4 << 20;
+    private const int MaxConcurrency = 4;
     private const int MaxManifestAttempts = 20;
-
-    private static readonly StorageTransferOptions Transfer = new()
-    {
-        InitialTransferSize = TransferSize,
-        MaximumTransferSize = TransferSize,
-        MaximumConcurrency = 4,
-    };
 
     public BlobContainerClient Container { get; } = container;
 
@@ -196,33 +191,72 @@ public sealed class RemoteLogStore(BlobContainerClient container)
         return deleted;
     }
 
-    /// <summary>Uploads one file whole, MD5-checked per transfer; returns its CRC-32C and size.</summary>
+    /// <summary>
+    /// Uploads one file as 4 MiB blocks, up to 4 in flight, each MD5-checked by the service, then commits the block
+    /// list. The file is read once: the CRC-32C returned is of exactly the bytes sent.
+    /// </summary>
     private async Task<(uint Crc, long Size)> UploadFileAsync(string blobName, string path, CancellationToken cancellationToken)
     {
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
+        BlockBlobClient blob = Container.GetBlockBlobClient(blobName);
+        var stageOptions = new BlockBlobStageBlockOptions { TransferValidation = new UploadTransferValidationOptions { ChecksumAlgorithm = StorageChecksumAlgorithm.MD5 } };
+        var crc = new Crc32(Crc32ParameterSet.Crc32C);
+        var blockIds = new List<string>();
+        var inFlight = new Queue<(Task Stage, byte[] Buffer)>(MaxConcurrency);
+        long size = 0;
         try
         {
-            var crc = new Crc32(Crc32ParameterSet.Crc32C);
-            await using (FileStream file = File.OpenRead(path))
+            await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            while (true)
             {
-                int n;
-                while ((n = await file.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+                if (inFlight.Count == MaxConcurrency)
                 {
-                    crc.Append(buffer.AsSpan(0, n));
+                    await ReturnOldestAsync(inFlight).ConfigureAwait(false);
+                }
+
+                byte[] buffer = ArrayPool<byte>.Shared.Rent(TransferSize);
+                int filled = await file.ReadAtLeastAsync(buffer.AsMemory(0, TransferSize), TransferSize, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+                if (filled == 0)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    break;
+                }
+
+                crc.Append(buffer.AsSpan(0, filled));
+                size += filled;
+                string blockId = Convert.ToBase64String(BitConverter.GetBytes((long)blockIds.Count)); // block ids must all have one length
+                blockIds.Add(blockId);
+                inFlight.Enqueue((blob.StageBlockAsync(blockId, new MemoryStream(buffer, 0, filled, writable: false), stageOptions, cancellationToken), buffer));
+                if (filled < TransferSize)
+                {
+                    break;
                 }
             }
 
-            await using FileStream upload = File.OpenRead(path);
-            await Container.GetBlobClient(blobName).UploadAsync(upload, new BlobUploadOptions
+            while (inFlight.Count > 0)
             {
-                TransferOptions = Transfer,
-                TransferValidation = new UploadTransferValidationOptions { ChecksumAlgorithm = StorageChecksumAlgorithm.MD5 },
-            }, cancellationToken).ConfigureAwait(false);
-            return (crc.GetCurrentHashAsUInt32(), upload.Length);
+                await ReturnOldestAsync(inFlight).ConfigureAwait(false);
+            }
+
+            await blob.CommitBlockListAsync(blockIds, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return (crc.GetCurrentHashAsUInt32(), size);
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            // After a failure: a buffer goes back to the pool only once its upload has stopped reading it.
+            foreach ((Task stage, byte[] buffer) in inFlight)
+            {
+                await stage.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
+    }
+
+    /// <summary>Waits for the oldest block upload; once it succeeded, its buffer goes back to the pool.</summary>
+    private static async Task ReturnOldestAsync(Queue<(Task Stage, byte[] Buffer)> inFlight)
+    {
+        (Task stage, byte[] buffer) = inFlight.Peek();
+        await stage.ConfigureAwait(false);
+        inFlight.Dequeue();
+        ArrayPool<byte>.Shared.Return(buffer);
     }
 }

@@ -8,8 +8,6 @@ public static class ErrorCodes
     /// a timeout, a log taken offline by a disk error on one broker.
     /// </summary>
     public static bool IsRetriable(this ErrorCode code) => code is
-        ErrorCode.CoordinatorNotAvailable or
-        ErrorCode.NotCoordinator or
         ErrorCode.LeaderNotAvailable or
         ErrorCode.NotLeaderOrFollower or
         ErrorCode.RequestTimedOut or

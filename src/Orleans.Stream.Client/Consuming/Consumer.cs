@@ -111,10 +111,7 @@ public sealed class Consumer : IAsyncDisposable
             {
                 if (!wanted.ContainsKey(assigned))
                 {
-                    _fetchers.Remove(assigned, out Fetcher? fetcher);
-                    fetcher!.Stop();
-                    _positions.TryRemove(assigned, out _);
-                    _processed.TryRemove(assigned, out _);
+                    StopReading(assigned);
                 }
             }
 
@@ -151,9 +148,11 @@ public sealed class Consumer : IAsyncDisposable
     {
         while (true)
         {
-            // A chunk an earlier enumeration stopped in the middle of goes on where it stopped.
-            FetchedChunk chunk = _partlyHandedOut ?? await NextChunkAsync(cancellationToken).ConfigureAwait(false);
+            // A chunk an earlier enumeration stopped in the middle of goes on after the last record it handed out.
+            FetchedChunk? resumed = _partlyHandedOut;
+            FetchedChunk chunk = resumed ?? await NextChunkAsync(cancellationToken).ConfigureAwait(false);
             _partlyHandedOut = chunk;
+            long handedOutBelow = resumed is not null && _positions.TryGetValue(chunk.TopicPartition, out long position) ? position : long.MinValue;
             foreach (ConsumeResult record in chunk.ToConsumeResults())
             {
                 await EnterHandoutAsync(cancellationToken).ConfigureAwait(false);
@@ -164,14 +163,17 @@ public sealed class Consumer : IAsyncDisposable
                         break;
                     }
 
-                    if (_positions.TryGetValue(chunk.TopicPartition, out long position) && record.Offset < position)
+                    if (record.Offset < handedOutBelow)
                     {
-                        continue; // handed out before
+                        continue;
                     }
 
                     _positions[chunk.TopicPartition] = record.Offset + 1;
                     yield return record;
-                    _processed[chunk.TopicPartition] = record.Offset + 1;
+                    if (_membership is not null)
+                    {
+                        _processed[chunk.TopicPartition] = record.Offset + 1; // only auto-commit reads it
+                    }
                 }
                 finally
                 {
@@ -203,7 +205,7 @@ public sealed class Consumer : IAsyncDisposable
 
                 _positions[chunk.TopicPartition] = chunk.NextOffset;
                 yield return chunk.ToRecords();
-                if (chunk.IsCurrent)
+                if (_membership is not null && chunk.IsCurrent)
                 {
                     _processed[chunk.TopicPartition] = chunk.NextOffset;
                 }
@@ -274,15 +276,7 @@ public sealed class Consumer : IAsyncDisposable
     internal void AbandonGroup()
     {
         Interlocked.Exchange(ref _membership, null)?.Abandon();
-        lock (_lock)
-        {
-            foreach (Fetcher fetcher in _fetchers.Values)
-            {
-                fetcher.Stop();
-            }
-
-            _fetchers.Clear();
-        }
+        RemovePartitions(Assignment);
     }
 
     /// <summary>
@@ -434,14 +428,7 @@ public sealed class Consumer : IAsyncDisposable
         {
             foreach (TopicPartition partition in partitions)
             {
-                if (_fetchers.Remove(partition, out Fetcher? fetcher))
-                {
-                    fetcher.Stop();
-                }
-
-                _paused.Remove(partition);
-                _positions.TryRemove(partition, out _);
-                if (_processed.TryRemove(partition, out long offset))
+                if (StopReading(partition) is long offset)
                 {
                     processed.Add(new CommittedOffset(partition, offset));
                 }
@@ -509,6 +496,19 @@ public sealed class Consumer : IAsyncDisposable
         var fetcher = new Fetcher(this, topicPartition);
         _fetchers[topicPartition] = fetcher;
         fetcher.Start(offset);
+    }
+
+    /// <summary>Under the lock: stops the partition's fetcher and forgets it; returns its processed position, if any.</summary>
+    private long? StopReading(TopicPartition partition)
+    {
+        if (_fetchers.Remove(partition, out Fetcher? fetcher))
+        {
+            fetcher.Stop();
+        }
+
+        _paused.Remove(partition);
+        _positions.TryRemove(partition, out _);
+        return _processed.TryRemove(partition, out long offset) ? offset : null;
     }
 
     private bool IsPaused(TopicPartition topicPartition)

@@ -136,7 +136,7 @@ internal sealed class GroupMembership : IAsyncDisposable
                 _rejoin = true;
                 break;
             case ErrorCode.UnknownMemberId or ErrorCode.IllegalGeneration:
-                await LoseAllAsync().ConfigureAwait(false);
+                LoseAll();
                 break;
             default:
                 throw new OrleansStreamException(result, $"Heartbeat to group {_options.GroupId} failed with {result}.");
@@ -168,7 +168,7 @@ internal sealed class GroupMembership : IAsyncDisposable
                     _memberId = join.MemberId; // still collecting members: our place in the round is kept, under this id
                     continue;
                 case ErrorCode.UnknownMemberId:
-                    await LoseAllAsync().ConfigureAwait(false);
+                    LoseAll();
                     continue;
                 default:
                     throw new OrleansStreamException(join.Error, join.ErrorMessage ?? $"JoinGroup {_options.GroupId} failed with {join.Error}.");
@@ -187,7 +187,7 @@ internal sealed class GroupMembership : IAsyncDisposable
             case ErrorCode.RebalanceInProgress:
                 return; // join again
             case ErrorCode.UnknownMemberId or ErrorCode.IllegalGeneration:
-                await LoseAllAsync().ConfigureAwait(false);
+                LoseAll();
                 return;
             default:
                 throw new OrleansStreamException(sync.Error, sync.ErrorMessage ?? $"SyncGroup {_options.GroupId} failed with {sync.Error}.");
@@ -321,14 +321,25 @@ internal sealed class GroupMembership : IAsyncDisposable
     /// <summary>
     /// Takes partitions away between two records: waits until the application is not holding one (heartbeating
     /// meanwhile, so a slow record does not cost the membership), stops their fetchers, commits what was processed
-    /// (with auto-commit), and tells the application.
+    /// (with auto-commit), and tells the application. When <paramref name="closing"/>, it waits at most
+    /// <see cref="CloseWait"/>: closing from inside the consume loop holds the hand-out itself, so no record boundary comes.
     /// </summary>
-    private async Task RevokeAsync(IReadOnlyCollection<TopicPartition> partitions)
+    private async Task RevokeAsync(IReadOnlyCollection<TopicPartition> partitions, bool closing = false)
     {
         var revoked = new List<TopicPartition>(partitions);
-        while (!await _consumer.TryHoldHandoutAsync(_options.HeartbeatInterval, _stop.Token).ConfigureAwait(false))
+        bool held;
+        if (closing)
         {
-            await _coordinator.Heartbeat(_memberId, _generation).ConfigureAwait(false);
+            held = await _consumer.TryHoldHandoutAsync(CloseWait, CancellationToken.None).ConfigureAwait(false);
+        }
+        else
+        {
+            while (!await _consumer.TryHoldHandoutAsync(_options.HeartbeatInterval, _stop.Token).ConfigureAwait(false))
+            {
+                await _coordinator.Heartbeat(_memberId, _generation).ConfigureAwait(false);
+            }
+
+            held = true;
         }
 
         List<CommittedOffset> processed;
@@ -338,7 +349,10 @@ internal sealed class GroupMembership : IAsyncDisposable
         }
         finally
         {
-            _consumer.ReleaseHandout();
+            if (held)
+            {
+                _consumer.ReleaseHandout();
+            }
         }
 
         if (_options.EnableAutoCommit)
@@ -353,7 +367,7 @@ internal sealed class GroupMembership : IAsyncDisposable
     }
 
     /// <summary>The group removed this member: its partitions may already be another's, so they are dropped without a commit.</summary>
-    private Task LoseAllAsync()
+    private void LoseAll()
     {
         _memberId = "";
         _generation = -1;
@@ -365,8 +379,6 @@ internal sealed class GroupMembership : IAsyncDisposable
             _owned = [];
             _consumer.OnLost(lost);
         }
-
-        return Task.CompletedTask;
     }
 
     private async Task CommitProcessedAsync(List<CommittedOffset> processed)
@@ -407,29 +419,7 @@ internal sealed class GroupMembership : IAsyncDisposable
         {
             if (_owned.Count > 0)
             {
-                List<CommittedOffset> processed;
-                var revoked = new List<TopicPartition>(_owned);
-                // Closing from inside the consume loop holds the hand-out itself: then there is no record boundary to wait for.
-                bool held = await _consumer.TryHoldHandoutAsync(CloseWait, CancellationToken.None).ConfigureAwait(false);
-                try
-                {
-                    processed = _consumer.RemovePartitions(revoked);
-                }
-                finally
-                {
-                    if (held)
-                    {
-                        _consumer.ReleaseHandout();
-                    }
-                }
-
-                if (_options.EnableAutoCommit)
-                {
-                    await CommitProcessedAsync(processed).ConfigureAwait(false);
-                }
-
-                _owned = [];
-                _consumer.OnRevoked(revoked);
+                await RevokeAsync(_owned, closing: true).ConfigureAwait(false);
             }
 
             if (_memberId.Length > 0)
