@@ -1,6 +1,9 @@
 namespace Orleans.Stream;
 
-/// <summary>One partition replica's log as its broker sees it.</summary>
+/// <summary>
+/// One partition replica's log as its broker sees it. From the leader, also the in-sync replicas as it knows them
+/// (the controller has the authoritative list; the leader learns of changes it did not make a moment later).
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record PartitionState(
     [property: Id(0)] TopicPartition TopicPartition,
@@ -9,4 +12,5 @@ public sealed record PartitionState(
     [property: Id(3)] long LogEndOffset,
     [property: Id(4)] long HighWatermark,
     [property: Id(5)] long SizeInBytes,
-    [property: Id(6)] int SegmentCount);
+    [property: Id(6)] int SegmentCount,
+    [property: Id(7)] int[]? Isr = null);

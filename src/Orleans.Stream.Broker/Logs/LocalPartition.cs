@@ -41,10 +41,10 @@ internal sealed class LocalPartition(TopicPartition topicPartition, Guid topicId
     /// <summary>Whether this broker still follows the leader of <paramref name="leaderEpoch"/>.</summary>
     public bool IsFollowing(int leaderEpoch) => Volatile.Read(ref _role) == Role(leaderEpoch, leading: false);
 
-    public PartitionState Describe(int brokerId)
+    public PartitionState Describe(int brokerId, int[]? isr = null)
     {
         PartitionLog log = Log;
-        return new PartitionState(TopicPartition, brokerId, log.LogStartOffset, log.LogEndOffset, log.HighWatermark, log.SizeInBytes, log.Segments.Count);
+        return new PartitionState(TopicPartition, brokerId, log.LogStartOffset, log.LogEndOffset, log.HighWatermark, log.SizeInBytes, log.Segments.Count, isr);
     }
 
     private bool TryClaim(int leaderEpoch, bool leading)

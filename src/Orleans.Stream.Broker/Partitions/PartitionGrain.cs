@@ -292,7 +292,7 @@ internal sealed partial class PartitionGrain(
     public Task<PartitionState> Describe() =>
         Unavailable() is { } error
             ? Task.FromException<PartitionState>(error)
-            : Task.FromResult(_local.Describe(logs.BrokerId));
+            : Task.FromResult(_local.Describe(logs.BrokerId, _partition.Isr));
 
     public Task<OffsetForLeaderEpochResponse> OffsetForLeaderEpoch(int currentLeaderEpoch, int epoch)
     {

@@ -49,7 +49,9 @@ internal static class ReplicaLogs
         await Eventually.TrueDespiteFaultsAsync(async () =>
         {
             last = (await brokers.Client.Admin.DescribeTopicAsync(partition.Topic)).Partitions[partition.Partition];
-            return last.Isr.Length == count && last.Leader != PartitionDescription.NoLeader;
+            // The controller changes the ISR when a broker dies and tells the leader a moment later: wait for both.
+            return last.Isr.Length == count && last.Leader != PartitionDescription.NoLeader &&
+                   (await brokers.Client.Admin.DescribePartitionAsync(partition)).Isr?.Length == count;
         }, timeout ?? TimeSpan.FromSeconds(60), () => $"{partition} to have {count} in-sync replicas (last seen: leader {last?.Leader}, ISR [{string.Join(",", last?.Isr ?? [])}])");
         return last!;
     }
