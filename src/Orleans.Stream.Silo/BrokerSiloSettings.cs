@@ -22,7 +22,8 @@ internal sealed record BrokerSiloSettings(
     int GatewayPort,
     string? ClusteringConnectionString,
     string? StorageConnectionString,
-    string StorageContainer)
+    string StorageContainer,
+    string TieringContainer)
 {
     public static readonly Dictionary<string, string> SwitchMappings = new(StringComparer.Ordinal)
     {
@@ -71,7 +72,8 @@ internal sealed record BrokerSiloSettings(
             gatewayPort,
             configuration.GetConnectionString("clustering") ?? storage,
             configuration.GetConnectionString("blobs") ?? storage,
-            configuration["Broker:StateContainer"] ?? "ostream-state");
+            configuration["Broker:StateContainer"] ?? "ostream-state",
+            configuration["Broker:TieringContainer"] ?? "ostream-tiered");
     }
 
     public void Configure(ISiloBuilder silo)
@@ -97,12 +99,16 @@ internal sealed record BrokerSiloSettings(
 
         if (StorageConnectionString is { } storage)
         {
+            // Azurite may lag behind the newest service version the SDK speaks; this one both accept.
+            var blobs = new BlobServiceClient(storage, new BlobClientOptions(BlobClientOptions.ServiceVersion.V2025_11_05));
             silo.AddAzureBlobGrainStorage("ostream", options =>
             {
-                // Azurite may lag behind the newest service version the SDK speaks; this one both accept.
-                options.BlobServiceClient = new BlobServiceClient(storage, new BlobClientOptions(BlobClientOptions.ServiceVersion.V2025_11_05));
+                options.BlobServiceClient = blobs;
                 options.ContainerName = StorageContainer;
             });
+
+            // The same account holds the remote tier, in its own container.
+            silo.AddOrleansStreamRemoteTier(blobs.GetBlobContainerClient(TieringContainer));
         }
         else
         {

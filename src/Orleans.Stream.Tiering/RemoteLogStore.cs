@@ -5,6 +5,7 @@ using Azure.Storage;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
+using Orleans.Stream.Storage;
 using Orleans.Stream.Storage.Log;
 
 namespace Orleans.Stream.Tiering;
@@ -21,6 +22,7 @@ public sealed class RemoteLogStore(BlobContainerClient container)
     private const int TransferSize = 4 << 20;
     private const int MaxConcurrency = 4;
     private const int MaxManifestAttempts = 20;
+    private static readonly UploadTransferValidationOptions Md5Upload = new() { ChecksumAlgorithm = StorageChecksumAlgorithm.MD5 };
 
     public BlobContainerClient Container { get; } = container;
 
@@ -44,16 +46,19 @@ public sealed class RemoteLogStore(BlobContainerClient container)
     }
 
     /// <summary>
-    /// Uploads a sealed segment's files and then records it in the manifest; returns the manifest that includes it.
-    /// Retrying after any failure is safe: blobs are overwritten whole, and a segment already recorded stays as it is.
+    /// Uploads a sealed segment's stretch (its log and two indexes) and then records it in the manifest; returns the
+    /// manifest that includes it. Retrying after any failure is safe: blobs are overwritten whole, and a segment
+    /// already recorded stays as it is. The uploading leader's epoch fences the manifest: once a newer leader has
+    /// written it, recording fails with <see cref="RemoteTierFencedException"/>.
     /// </summary>
-    public async Task<RemoteManifest> UploadSegmentAsync(TopicPartition partition, Guid topicId, SegmentUpload segment, CancellationToken cancellationToken = default)
+    public async Task<RemoteManifest> UploadSegmentAsync(TopicPartition partition, Guid topicId, TierableSegment segment, int leaderEpoch, CancellationToken cancellationToken = default)
     {
-        (uint crc, long size) = await UploadFileAsync(RemotePaths.Segment(partition, segment.BaseOffset, SegmentFiles.LogExtension), segment.LogPath, cancellationToken).ConfigureAwait(false);
-        await UploadFileAsync(RemotePaths.Segment(partition, segment.BaseOffset, SegmentFiles.IndexExtension), segment.IndexPath, cancellationToken).ConfigureAwait(false);
-        await UploadFileAsync(RemotePaths.Segment(partition, segment.BaseOffset, SegmentFiles.TimeIndexExtension), segment.TimeIndexPath, cancellationToken).ConfigureAwait(false);
-        var remote = new RemoteSegment(segment.BaseOffset, segment.LastOffset, segment.MaxTimestamp, size, segment.Epochs, crc, DateTimeOffset.UtcNow);
-        return await UpdateManifestAsync(partition, topicId, manifest => manifest.With(remote), cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(segment);
+        uint crc = await UploadLogAsync(RemotePaths.Segment(partition, segment.BaseOffset, SegmentFiles.LogExtension), segment, cancellationToken).ConfigureAwait(false);
+        await UploadSmallAsync(RemotePaths.Segment(partition, segment.BaseOffset, SegmentFiles.IndexExtension), segment.OffsetIndex, cancellationToken).ConfigureAwait(false);
+        await UploadSmallAsync(RemotePaths.Segment(partition, segment.BaseOffset, SegmentFiles.TimeIndexExtension), segment.TimeIndex, cancellationToken).ConfigureAwait(false);
+        var remote = new RemoteSegment(segment.BaseOffset, segment.LastOffset, segment.MaxTimestamp, segment.SizeInBytes, segment.Epochs, crc, DateTimeOffset.UtcNow);
+        return await UpdateManifestAsync(partition, topicId, manifest => manifest.FencedFor(leaderEpoch).With(remote), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -192,21 +197,20 @@ public sealed class RemoteLogStore(BlobContainerClient container)
     }
 
     /// <summary>
-    /// Uploads one file as 4 MiB blocks, up to 4 in flight, each MD5-checked by the service, then commits the block
-    /// list. The file is read once: the CRC-32C returned is of exactly the bytes sent.
+    /// Uploads a segment's log as 4 MiB blocks, up to 4 in flight, each MD5-checked by the service, then commits the
+    /// block list. The bytes are read once: the CRC-32C returned is of exactly the bytes sent.
     /// </summary>
-    private async Task<(uint Crc, long Size)> UploadFileAsync(string blobName, string path, CancellationToken cancellationToken)
+    private async Task<uint> UploadLogAsync(string blobName, TierableSegment segment, CancellationToken cancellationToken)
     {
         BlockBlobClient blob = Container.GetBlockBlobClient(blobName);
-        var stageOptions = new BlockBlobStageBlockOptions { TransferValidation = new UploadTransferValidationOptions { ChecksumAlgorithm = StorageChecksumAlgorithm.MD5 } };
+        var stageOptions = new BlockBlobStageBlockOptions { TransferValidation = Md5Upload };
         var crc = new Crc32(Crc32ParameterSet.Crc32C);
         var blockIds = new List<string>();
         var inFlight = new Queue<(Task Stage, byte[] Buffer)>(MaxConcurrency);
-        long size = 0;
+        long position = 0;
         try
         {
-            await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
-            while (true)
+            while (position < segment.SizeInBytes)
             {
                 if (inFlight.Count == MaxConcurrency)
                 {
@@ -214,22 +218,29 @@ public sealed class RemoteLogStore(BlobContainerClient container)
                 }
 
                 byte[] buffer = ArrayPool<byte>.Shared.Rent(TransferSize);
-                int filled = await file.ReadAtLeastAsync(buffer.AsMemory(0, TransferSize), TransferSize, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+                int filled = 0;
+                while (filled < TransferSize)
+                {
+                    int read = await segment.ReadAsync(position + filled, buffer.AsMemory(filled, TransferSize - filled), cancellationToken).ConfigureAwait(false);
+                    if (read == 0)
+                    {
+                        break;
+                    }
+
+                    filled += read;
+                }
+
                 if (filled == 0)
                 {
                     ArrayPool<byte>.Shared.Return(buffer);
-                    break;
+                    throw new IOException($"The local segment ended after {position} of its {segment.SizeInBytes} bytes.");
                 }
 
                 crc.Append(buffer.AsSpan(0, filled));
-                size += filled;
+                position += filled;
                 string blockId = Convert.ToBase64String(BitConverter.GetBytes((long)blockIds.Count)); // block ids must all have one length
                 blockIds.Add(blockId);
                 inFlight.Enqueue((blob.StageBlockAsync(blockId, new MemoryStream(buffer, 0, filled, writable: false), stageOptions, cancellationToken), buffer));
-                if (filled < TransferSize)
-                {
-                    break;
-                }
             }
 
             while (inFlight.Count > 0)
@@ -238,7 +249,7 @@ public sealed class RemoteLogStore(BlobContainerClient container)
             }
 
             await blob.CommitBlockListAsync(blockIds, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return (crc.GetCurrentHashAsUInt32(), size);
+            return crc.GetCurrentHashAsUInt32();
         }
         finally
         {
@@ -250,6 +261,10 @@ public sealed class RemoteLogStore(BlobContainerClient container)
             }
         }
     }
+
+    /// <summary>An index: one MD5-checked put.</summary>
+    private async Task UploadSmallAsync(string blobName, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken) =>
+        await Container.GetBlobClient(blobName).UploadAsync(BinaryData.FromBytes(bytes), new BlobUploadOptions { TransferValidation = Md5Upload }, cancellationToken).ConfigureAwait(false);
 
     /// <summary>Waits for the oldest block upload; once it succeeded, its buffer goes back to the pool.</summary>
     private static async Task ReturnOldestAsync(Queue<(Task Stage, byte[] Buffer)> inFlight)

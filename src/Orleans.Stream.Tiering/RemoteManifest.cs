@@ -4,10 +4,11 @@ namespace Orleans.Stream.Tiering;
 
 /// <summary>
 /// What the remote tier holds of one partition: the topic's id (a re-created topic with the same name starts a new
-/// manifest), the remote log start offset (retention moves it), and the segments, ordered by base offset, without
-/// gaps or overlaps. A segment is visible to readers only once it is in here; blobs without an entry are orphans.
+/// manifest), the remote log start offset (retention moves it), the segments, ordered by base offset, without
+/// gaps or overlaps, and the newest leader epoch that wrote it (an older leader may no longer write: see
+/// <see cref="FencedFor"/>). A segment is visible to readers only once it is in here; blobs without an entry are orphans.
 /// </summary>
-public sealed record RemoteManifest(Guid TopicId, long LogStartOffset, IReadOnlyList<RemoteSegment> Segments)
+public sealed record RemoteManifest(Guid TopicId, long LogStartOffset, IReadOnlyList<RemoteSegment> Segments, int LeaderEpoch = -1)
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
 
@@ -93,6 +94,15 @@ public sealed record RemoteManifest(Guid TopicId, long LogStartOffset, IReadOnly
         removed = dropped;
         return this with { LogStartOffset = Math.Max(LogStartOffset, offset), Segments = kept };
     }
+
+    /// <summary>
+    /// This manifest, claimed by the leader of <paramref name="leaderEpoch"/>; throws
+    /// <see cref="RemoteTierFencedException"/> if a newer leader has written it (this one has been replaced).
+    /// </summary>
+    public RemoteManifest FencedFor(int leaderEpoch) =>
+        leaderEpoch < LeaderEpoch
+            ? throw new RemoteTierFencedException($"The remote manifest was written by leader epoch {LeaderEpoch}; epoch {leaderEpoch} may no longer change it.")
+            : leaderEpoch == LeaderEpoch ? this : this with { LeaderEpoch = leaderEpoch };
 
     internal byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, Json);
 

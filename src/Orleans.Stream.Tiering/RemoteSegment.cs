@@ -1,7 +1,6 @@
-namespace Orleans.Stream.Tiering;
+using Orleans.Stream.Storage.Log;
 
-/// <summary>Where a leader epoch starts inside a remote segment (Kafka's segmentLeaderEpochs).</summary>
-public sealed record RemoteEpoch(int Epoch, long StartOffset);
+namespace Orleans.Stream.Tiering;
 
 /// <summary>
 /// A sealed segment in the remote tier, as the manifest records it once all its blobs are uploaded: its offsets
@@ -13,6 +12,6 @@ public sealed record RemoteSegment(
     long LastOffset,
     long MaxTimestamp,
     long SizeInBytes,
-    IReadOnlyList<RemoteEpoch> Epochs,
+    IReadOnlyList<EpochEntry> Epochs,
     uint LogCrc32C,
     DateTimeOffset UploadedAt);

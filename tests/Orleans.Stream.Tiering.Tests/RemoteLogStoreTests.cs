@@ -1,5 +1,8 @@
 using System.Security.Cryptography;
 using Azure.Storage.Blobs;
+using Orleans.Stream.Storage;
+using Orleans.Stream.Storage.Format;
+using Orleans.Stream.Storage.Log;
 using Orleans.Stream.Tiering;
 
 namespace Orleans.Stream.Tiering.Tests;
@@ -10,6 +13,8 @@ public sealed class RemoteLogStoreTests : IAsyncLifetime
     private static readonly TopicPartition Partition = new("orders", 3);
     private static readonly Guid TopicId = Guid.NewGuid();
     private readonly TempDirectory _files = new();
+    private readonly List<PartitionLog> _logs = [];
+    private readonly List<TierableSegment> _segments = [];
     private Azurite _azurite = null!;
     private RemoteLogStore _store = null!;
 
@@ -22,6 +27,12 @@ public sealed class RemoteLogStoreTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        _segments.ForEach(segment => segment.Dispose());
+        foreach (PartitionLog log in _logs)
+        {
+            await log.DisposeAsync();
+        }
+
         await _azurite.DisposeAsync();
         _files.Dispose();
     }
@@ -29,12 +40,12 @@ public sealed class RemoteLogStoreTests : IAsyncLifetime
     [Fact]
     public async Task An_uploaded_segment_is_recorded_and_reads_back_byte_for_byte_whole_and_by_range()
     {
-        (SegmentUpload upload, byte[] log) = Segment(baseOffset: 0, lastOffset: 999, logBytes: 9 << 20); // several 4 MiB blocks
-        RemoteManifest manifest = await _store.UploadSegmentAsync(Partition, TopicId, upload);
+        (TierableSegment upload, byte[] log) = await SegmentAsync(baseOffset: 0, lastOffset: 999, logBytes: 9 << 20); // several 4 MiB blocks
+        RemoteManifest manifest = await _store.UploadSegmentAsync(Partition, TopicId, upload, leaderEpoch: 4);
 
         RemoteSegment recorded = Assert.Single(manifest.Segments);
         Assert.Equal((0L, 999L, (long)log.Length), (recorded.BaseOffset, recorded.LastOffset, recorded.SizeInBytes));
-        Assert.Equal([new RemoteEpoch(3, 0), new RemoteEpoch(4, 500)], recorded.Epochs);
+        Assert.Equal([new EpochEntry(3, 0), new EpochEntry(4, 500)], recorded.Epochs);
         Assert.Equal(1000, manifest.EndOffset);
         Assert.Same(recorded, manifest.Find(500));
         Assert.Null(manifest.Find(1000));
@@ -73,8 +84,8 @@ public sealed class RemoteLogStoreTests : IAsyncLifetime
         Assert.Equal(segments.Select(s => s.BaseOffset), manifest.Segments.Select(s => s.BaseOffset));
 
         // An old and a new leader both uploading the same segment: it is recorded once.
-        (SegmentUpload upload, _) = Segment(baseOffset: 800, lastOffset: 899, logBytes: 1000);
-        await Task.WhenAll(_store.UploadSegmentAsync(Partition, TopicId, upload), _store.UploadSegmentAsync(Partition, TopicId, upload));
+        (TierableSegment upload, _) = await SegmentAsync(baseOffset: 800, lastOffset: 899, logBytes: 1000);
+        await Task.WhenAll(_store.UploadSegmentAsync(Partition, TopicId, upload, leaderEpoch: 4), _store.UploadSegmentAsync(Partition, TopicId, upload, leaderEpoch: 4));
         (manifest, _) = await _store.ReadManifestAsync(Partition, TopicId);
         Assert.Equal(9, manifest.Segments.Count);
 
@@ -86,8 +97,8 @@ public sealed class RemoteLogStoreTests : IAsyncLifetime
     [Fact]
     public async Task Blobs_of_an_interrupted_upload_are_invisible_and_the_orphan_pass_removes_only_them()
     {
-        (SegmentUpload recorded, _) = Segment(baseOffset: 0, lastOffset: 49, logBytes: 2000);
-        await _store.UploadSegmentAsync(Partition, TopicId, recorded);
+        (TierableSegment recorded, _) = await SegmentAsync(baseOffset: 0, lastOffset: 49, logBytes: 2000);
+        await _store.UploadSegmentAsync(Partition, TopicId, recorded, leaderEpoch: 4);
         // A crash after the log blob of the next segment went up, before its manifest entry: an orphan.
         await _store.Container.GetBlobClient("orders/3/00000000000000000050.log").UploadAsync(BinaryData.FromBytes(new byte[100]));
 
@@ -108,8 +119,8 @@ public sealed class RemoteLogStoreTests : IAsyncLifetime
     [Fact]
     public async Task A_corrupt_or_missing_remote_segment_is_a_clear_error_never_wrong_data()
     {
-        (SegmentUpload upload, byte[] log) = Segment(baseOffset: 0, lastOffset: 9, logBytes: 4096);
-        RemoteSegment segment = (await _store.UploadSegmentAsync(Partition, TopicId, upload)).Segments[0];
+        (TierableSegment upload, byte[] log) = await SegmentAsync(baseOffset: 0, lastOffset: 9, logBytes: 4096);
+        RemoteSegment segment = (await _store.UploadSegmentAsync(Partition, TopicId, upload, leaderEpoch: 4)).Segments[0];
         log[1234] ^= 0x40;
         await _store.Container.GetBlobClient("orders/3/00000000000000000000.log").UploadAsync(BinaryData.FromBytes(log), overwrite: true);
         var corrupt = await Assert.ThrowsAsync<InvalidDataException>(() => _store.ReadWholeLogAsync(Partition, segment));
@@ -125,8 +136,8 @@ public sealed class RemoteLogStoreTests : IAsyncLifetime
     {
         for (int i = 0; i < 3; i++)
         {
-            (SegmentUpload upload, _) = Segment(baseOffset: i * 10, lastOffset: (i * 10) + 9, logBytes: 500);
-            await _store.UploadSegmentAsync(Partition, TopicId, upload);
+            (TierableSegment upload, _) = await SegmentAsync(baseOffset: i * 10, lastOffset: (i * 10) + 9, logBytes: 500);
+            await _store.UploadSegmentAsync(Partition, TopicId, upload, leaderEpoch: 4);
         }
 
         IReadOnlyList<RemoteSegment> removed = [];
@@ -144,16 +155,34 @@ public sealed class RemoteLogStoreTests : IAsyncLifetime
         Assert.Empty(other.Segments); // same name, another topic: none of the old one's segments
     }
 
-    private (SegmentUpload Upload, byte[] Log) Segment(long baseOffset, long lastOffset, int logBytes)
+    /// <summary>
+    /// A real sealed segment of offsets <paramref name="baseOffset"/> to <paramref name="lastOffset"/> (one record per
+    /// batch, leader epoch 3 for the first half and 4 for the rest) of about <paramref name="logBytes"/> bytes, and its bytes.
+    /// </summary>
+    private async Task<(TierableSegment Upload, byte[] Log)> SegmentAsync(long baseOffset, long lastOffset, int logBytes)
     {
-        byte[] log = RandomNumberGenerator.GetBytes(logBytes);
-        string directory = Path.Combine(_files.Path, Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(directory);
-        string logPath = Path.Combine(directory, "segment.log"), indexPath = Path.Combine(directory, "segment.index"), timePath = Path.Combine(directory, "segment.timeindex");
-        File.WriteAllBytes(logPath, log);
-        File.WriteAllBytes(indexPath, RandomNumberGenerator.GetBytes(64));
-        File.WriteAllBytes(timePath, RandomNumberGenerator.GetBytes(96));
-        RemoteEpoch[] epochs = [new(3, baseOffset), new(4, baseOffset + ((lastOffset - baseOffset + 1) / 2))];
-        return (new SegmentUpload(logPath, indexPath, timePath, baseOffset, lastOffset, MaxTimestamp: 1_700_000_000_000, epochs), log);
+        var log = PartitionLog.Open(Path.Combine(_files.Path, Guid.NewGuid().ToString("N")));
+        _logs.Add(log);
+        if (baseOffset > 0)
+        {
+            await log.ResetToAsync(baseOffset);
+        }
+
+        long count = lastOffset - baseOffset + 1;
+        byte[] value = RandomNumberGenerator.GetBytes((int)Math.Max(1, (logBytes / count) - 80));
+        using var builder = new RecordBatchBuilder();
+        for (long offset = baseOffset; offset <= lastOffset; offset++)
+        {
+            builder.Reset();
+            builder.Append(1_700_000_000_000 + offset, key: null, value);
+            await log.AppendAsync(builder.Build(), partitionLeaderEpoch: offset < baseOffset + (count / 2) ? 3 : 4);
+        }
+
+        await log.RollAsync();
+        TierableSegment segment = log.OpenTierable(baseOffset) ?? throw new InvalidOperationException("The rolled segment is not tierable.");
+        _segments.Add(segment);
+        var bytes = new byte[segment.SizeInBytes];
+        Assert.Equal(bytes.Length, await segment.ReadAsync(0, bytes));
+        return (segment, bytes);
     }
 }

@@ -9,11 +9,13 @@ namespace Orleans.Stream.Testing;
 internal sealed class Azurite : IAsyncDisposable
 {
     private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
-    private readonly Process _process;
+    private readonly int _blobPort, _queuePort, _tablePort;
+    private readonly string? _location;
+    private Process? _process;
 
-    private Azurite(Process process, int blobPort, int queuePort, int tablePort)
+    private Azurite(int blobPort, int queuePort, int tablePort, string? location)
     {
-        _process = process;
+        (_blobPort, _queuePort, _tablePort, _location) = (blobPort, queuePort, tablePort, location);
         ConnectionString =
             "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" + AccountKey + ";" +
             $"BlobEndpoint=http://127.0.0.1:{blobPort}/devstoreaccount1;" +
@@ -23,7 +25,19 @@ internal sealed class Azurite : IAsyncDisposable
 
     public string ConnectionString { get; }
 
-    public static async Task<Azurite> StartAsync()
+    /// <summary>
+    /// Starts Azurite in memory, or (with <paramref name="location"/>) keeping its data in that directory, so that it
+    /// can be stopped and started again (<see cref="StopAsync"/>, <see cref="StartAgainAsync"/>) with everything kept.
+    /// </summary>
+    public static async Task<Azurite> StartAsync(string? location = null)
+    {
+        var azurite = new Azurite(LoopbackPort.Free(), LoopbackPort.Free(), LoopbackPort.Free(), location);
+        await azurite.StartAgainAsync();
+        return azurite;
+    }
+
+    /// <summary>Starts the process (again) on the same ports: a blob store that comes back after an outage.</summary>
+    public async Task StartAgainAsync()
     {
         string root = RepositoryRoot();
         string script = Path.Combine(root, "node_modules", "azurite", "dist", "src", "azurite.js");
@@ -32,7 +46,6 @@ internal sealed class Azurite : IAsyncDisposable
             throw new InvalidOperationException($"Azurite is not installed: run `npm ci` in {root} (bash .ci/run does).");
         }
 
-        int blob = LoopbackPort.Free(), queue = LoopbackPort.Free(), table = LoopbackPort.Free();
         var start = new ProcessStartInfo("node")
         {
             WorkingDirectory = root,
@@ -40,10 +53,20 @@ internal sealed class Azurite : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (string arg in (string[])[script, "--blobHost", "127.0.0.1", "--blobPort", $"{blob}", "--queueHost", "127.0.0.1", "--queuePort", $"{queue}",
-            "--tableHost", "127.0.0.1", "--tablePort", $"{table}", "--inMemoryPersistence", "--loose", "--skipApiVersionCheck", "--disableTelemetry", "--silent"])
+        foreach (string arg in (string[])[script, "--blobHost", "127.0.0.1", "--blobPort", $"{_blobPort}", "--queueHost", "127.0.0.1", "--queuePort", $"{_queuePort}",
+            "--tableHost", "127.0.0.1", "--tablePort", $"{_tablePort}", "--loose", "--skipApiVersionCheck", "--disableTelemetry", "--silent"])
         {
             start.ArgumentList.Add(arg);
+        }
+
+        if (_location is null)
+        {
+            start.ArgumentList.Add("--inMemoryPersistence");
+        }
+        else
+        {
+            start.ArgumentList.Add("--location");
+            start.ArgumentList.Add(_location);
         }
 
         Process process = Process.Start(start) ?? throw new InvalidOperationException("Could not start node for Azurite.");
@@ -51,23 +74,45 @@ internal sealed class Azurite : IAsyncDisposable
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var azurite = new Azurite(process, blob, queue, table);
+        _process = process;
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        foreach (int port in (int[])[blob, table])
+        foreach (int port in (int[])[_blobPort, _tablePort])
         {
             while (!await LoopbackPort.AcceptsAsync(port))
             {
                 if (process.HasExited || DateTime.UtcNow > deadline)
                 {
-                    await azurite.DisposeAsync();
+                    await StopAsync();
                     throw new InvalidOperationException($"Azurite did not start listening on 127.0.0.1:{port}.");
                 }
 
                 await Task.Delay(100);
             }
         }
+    }
 
-        return azurite;
+    /// <summary>Kills the process: the blob store is down until <see cref="StartAgainAsync"/>.</summary>
+    public async Task StopAsync()
+    {
+        if (_process is { } process)
+        {
+            if (!process.HasExited && _location is not null)
+            {
+                // Interrupted, Azurite saves its metadata first (killed, it loses the last seconds of writes it acknowledged).
+                using Process? interrupt = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+                using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                await process.WaitForExitAsync(grace.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
+            }
+
+            process.Dispose();
+            _process = null;
+        }
     }
 
     public static string RepositoryRoot()
@@ -83,14 +128,5 @@ internal sealed class Azurite : IAsyncDisposable
         throw new InvalidOperationException("Cannot find the repository root (Orleans.Stream.sln) above " + AppContext.BaseDirectory);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-
-        _process.Dispose();
-    }
+    public async ValueTask DisposeAsync() => await StopAsync();
 }

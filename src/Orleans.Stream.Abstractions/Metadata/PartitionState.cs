@@ -13,4 +13,6 @@ public sealed record PartitionState(
     [property: Id(4)] long HighWatermark,
     [property: Id(5)] long SizeInBytes,
     [property: Id(6)] int SegmentCount,
-    [property: Id(7)] int[]? Isr = null);
+    [property: Id(7)] int[]? Isr = null,
+    [property: Id(8)] RemoteLogState? Remote = null);
+

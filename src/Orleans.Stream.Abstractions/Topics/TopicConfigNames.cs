@@ -15,9 +15,9 @@ public static class TopicConfigNames
     public const string MinInsyncReplicas = "min.insync.replicas";
     public const string MaxMessageBytes = LogConfig.MaxMessageBytesName;
     public const string CleanupPolicy = "cleanup.policy";
-    public const string RemoteStorageEnable = "remote.storage.enable";
-    public const string LocalRetentionMs = "local.retention.ms";
-    public const string LocalRetentionBytes = "local.retention.bytes";
+    public const string RemoteStorageEnable = LogConfig.RemoteStorageEnableName;
+    public const string LocalRetentionMs = LogConfig.LocalRetentionMsName;
+    public const string LocalRetentionBytes = LogConfig.LocalRetentionBytesName;
     public const string FlushPolicy = LogConfig.FlushPolicyName;
     public const string FlushMs = LogConfig.FlushMsName;
     public const string IndexIntervalBytes = LogConfig.IndexIntervalBytesName;

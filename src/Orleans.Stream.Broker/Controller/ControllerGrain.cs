@@ -18,6 +18,7 @@ internal sealed partial class ControllerGrain(
     [PersistentState("controller", ControllerGrain.StorageName)] IPersistentState<ControllerState> state,
     BrokerDirectory brokers,
     IOptions<BrokerOptions> options,
+    Tiering.RemoteTier tier,
     ILogger<ControllerGrain> logger) : Grain, IControllerGrain
 {
     /// <summary>The grain storage provider name the silo host must register (Azure Blob in production, memory in unit tests).</summary>
@@ -50,7 +51,7 @@ internal sealed partial class ControllerGrain(
     {
         ArgumentNullException.ThrowIfNull(request);
         List<LiveBroker> live = brokers.LiveBrokers();
-        Dictionary<string, string> configs = TopicValidator.Validate(request, live.Count);
+        Dictionary<string, string> configs = TopicValidator.Validate(request, live.Count, tier.IsEnabled);
         if (Topics.ContainsKey(request.Name))
         {
             throw new OrleansStreamException(ErrorCode.TopicAlreadyExists, $"Topic '{request.Name}' already exists.");

@@ -14,8 +14,11 @@ internal static class TopicValidator
 
     private static readonly HashSet<string> KnownConfigs = new(TopicConfigNames.All, StringComparer.Ordinal);
 
-    /// <summary>Returns the normalized configs (only the keys given), or throws <see cref="OrleansStreamException"/>.</summary>
-    public static Dictionary<string, string> Validate(CreateTopicRequest request, int liveBrokers)
+    /// <summary>
+    /// Returns the normalized configs (only the keys given), or throws <see cref="OrleansStreamException"/>.
+    /// <c>remote.storage.enable=true</c> needs <paramref name="remoteTier"/>: brokers with a remote tier.
+    /// </summary>
+    public static Dictionary<string, string> Validate(CreateTopicRequest request, int liveBrokers, bool remoteTier)
     {
         TopicName.EnsureValid(request.Name);
         if (request.Partitions < 1 || request.Partitions > MaxPartitions)
@@ -57,11 +60,11 @@ internal static class TopicValidator
             throw new OrleansStreamException(ErrorCode.InvalidConfig, $"Topic '{request.Name}': {error.Message}");
         }
 
-        CheckTopicLevelConfigs(request, configs);
+        CheckTopicLevelConfigs(request, configs, remoteTier);
         return configs;
     }
 
-    private static void CheckTopicLevelConfigs(CreateTopicRequest request, Dictionary<string, string> configs)
+    private static void CheckTopicLevelConfigs(CreateTopicRequest request, Dictionary<string, string> configs, bool remoteTier)
     {
         if (configs.TryGetValue(TopicConfigNames.MinInsyncReplicas, out string? minIsr))
         {
@@ -81,18 +84,9 @@ internal static class TopicValidator
             throw Invalid(request, TopicConfigNames.CleanupPolicy, cleanup, "'delete' (log compaction is not supported)");
         }
 
-        if (configs.TryGetValue(TopicConfigNames.RemoteStorageEnable, out string? remote) && remote != "false")
+        if (configs.TryGetValue(TopicConfigNames.RemoteStorageEnable, out string? remote) && remote == "true" && !remoteTier)
         {
-            throw Invalid(request, TopicConfigNames.RemoteStorageEnable, remote, "'false' (tiered storage is not available in this version)");
-        }
-
-        foreach (string key in (ReadOnlySpan<string>)[TopicConfigNames.LocalRetentionMs, TopicConfigNames.LocalRetentionBytes])
-        {
-            if (configs.TryGetValue(key, out string? local) &&
-                (!long.TryParse(local, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long value) || value < -2))
-            {
-                throw Invalid(request, key, local, "-2 (use retention.*), -1 (forever) or at least 0");
-            }
+            throw Invalid(request, TopicConfigNames.RemoteStorageEnable, remote, "'false': this cluster's brokers have no remote tier (blob store) configured");
         }
     }
 

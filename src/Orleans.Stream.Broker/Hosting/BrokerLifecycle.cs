@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
 using Orleans.Stream.Broker.Logs;
+using Orleans.Stream.Broker.Tiering;
 
 namespace Orleans.Stream.Broker.Hosting;
 
@@ -10,12 +11,14 @@ namespace Orleans.Stream.Broker.Hosting;
 /// removed once it has joined, membership changes are passed on to the controller (<see cref="MembershipWatcher"/>),
 /// and all logs are closed cleanly after the grains have stopped.
 /// </summary>
-internal sealed partial class BrokerLifecycle(LogManager logs, IGrainFactory grains, MembershipWatcher membership, ILogger<BrokerLifecycle> logger)
+internal sealed partial class BrokerLifecycle(
+    LogManager logs, IGrainFactory grains, MembershipWatcher membership, RemoteTier tier, TieringLoop tiering, ILogger<BrokerLifecycle> logger)
     : ILifecycleParticipant<ISiloLifecycle>, IDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
     private Task? _cleanup;
     private Task? _watch;
+    private Task? _tiering;
 
     public void Participate(ISiloLifecycle lifecycle)
     {
@@ -35,6 +38,11 @@ internal sealed partial class BrokerLifecycle(LogManager logs, IGrainFactory gra
     {
         _cleanup = Task.Run(() => DeleteOrphansAsync(_stopping.Token), CancellationToken.None);
         _watch = Task.Run(() => membership.RunAsync(_stopping.Token), CancellationToken.None);
+        if (tier.IsEnabled)
+        {
+            _tiering = Task.Run(() => tiering.RunAsync(_stopping.Token), CancellationToken.None);
+        }
+
         return Task.CompletedTask;
     }
 
@@ -49,6 +57,11 @@ internal sealed partial class BrokerLifecycle(LogManager logs, IGrainFactory gra
         if (_watch is { } watch)
         {
             await watch.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        if (_tiering is { } tieringLoop)
+        {
+            await tieringLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 

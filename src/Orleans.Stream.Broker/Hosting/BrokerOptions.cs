@@ -65,8 +65,29 @@ public sealed class BrokerOptions
     /// <summary>The longest session timeout a group member may ask for (Kafka's <c>group.max.session.timeout.ms</c>).</summary>
     public TimeSpan GroupMaxSessionTimeout { get; set; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>How often the leader looks for sealed segments to copy to the remote tier, and applies total retention there.</summary>
+    public TimeSpan TieringInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often a leader sweeps its partitions' remote prefixes for blobs no manifest records.</summary>
+    public TimeSpan RemoteOrphanCheckInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>An unrecorded blob younger than this is left alone: it may be an upload still in progress.</summary>
+    public TimeSpan RemoteOrphanMinAge { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Memory for remote log chunks read for consumers (shared by all partitions of the broker).</summary>
+    public long RemoteReadCacheBytes { get; set; } = 64L << 20;
+
+    /// <summary>The unit of remote reads, caching and prefetch.</summary>
+    public int RemoteReadChunkBytes { get; set; } = 1 << 20;
+
     internal void Validate()
     {
+        if (TieringInterval <= TimeSpan.Zero || RemoteReadCacheBytes < RemoteReadChunkBytes || RemoteReadChunkBytes < 4096)
+        {
+            throw new InvalidOperationException(
+                $"{SectionName}:TieringInterval must be positive, RemoteReadChunkBytes at least 4096, and RemoteReadCacheBytes at least one chunk.");
+        }
+
         if (Id < 0)
         {
             throw new InvalidOperationException($"{SectionName}:Id must be set to a non-negative broker id (got {Id}).");

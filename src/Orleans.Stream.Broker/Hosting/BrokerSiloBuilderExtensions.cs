@@ -9,6 +9,9 @@ using Orleans.Runtime.MembershipService.SiloMetadata;
 using Orleans.Stream.Broker.Hosting;
 using Orleans.Stream.Broker.Logs;
 using Orleans.Stream.Broker.Placement;
+using Orleans.Stream.Broker.Tiering;
+using Orleans.Stream.Tiering;
+using Azure.Storage.Blobs;
 
 namespace Orleans.Stream.Broker;
 
@@ -47,8 +50,26 @@ public static class BrokerSiloBuilderExtensions
         services.AddSingleton<BrokerDirectory>();
         services.AddSingleton<LogManager>();
         services.AddSingleton<MembershipWatcher>();
+        services.AddSingleton(sp => new RemoteTier(sp.GetService<RemoteLogStore>(), new RemoteReadOptions
+        {
+            CacheBytes = options.RemoteReadCacheBytes,
+            ChunkSize = options.RemoteReadChunkBytes,
+        }));
+        services.AddSingleton<TieringLoop>();
         services.AddSingleton<BrokerLifecycle>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<BrokerLifecycle>());
+        return builder;
+    }
+
+    /// <summary>
+    /// Gives the broker a remote tier: sealed segments of topics with <c>remote.storage.enable=true</c> go to
+    /// <paramref name="container"/> (created if missing), and reads below a log's local start come from there.
+    /// </summary>
+    public static ISiloBuilder AddOrleansStreamRemoteTier(this ISiloBuilder builder, BlobContainerClient container)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(container);
+        builder.Services.AddSingleton(new RemoteLogStore(container));
         return builder;
     }
 }

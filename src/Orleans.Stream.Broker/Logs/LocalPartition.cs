@@ -1,4 +1,5 @@
 using Orleans.Stream.Storage;
+using Orleans.Stream.Tiering;
 
 namespace Orleans.Stream.Broker.Logs;
 
@@ -13,6 +14,7 @@ internal sealed class LocalPartition(TopicPartition topicPartition, Guid topicId
     // (epoch << 1) | 1 when leading; -2: no role yet. Changed only through TryClaim, read lock-free on every request.
     private long _role = -2;
     private volatile bool _deleted;
+    private volatile RemoteManifest? _remote;
 
     public TopicPartition TopicPartition { get; } = topicPartition;
 
@@ -25,6 +27,28 @@ internal sealed class LocalPartition(TopicPartition topicPartition, Guid topicId
     public bool IsDeleted => _deleted;
 
     internal void MarkDeleted() => _deleted = true;
+
+    /// <summary>The remote manifest as this broker last read or wrote it (leaders only); null until then.</summary>
+    public RemoteManifest? Remote
+    {
+        get => _remote;
+        set => _remote = value;
+    }
+
+    /// <summary>The partition's first offset: the remote tier's start when it holds any, else the local log's.</summary>
+    public long LogStartOffset => _remote is { } remote && remote.EndOffset > remote.LogStartOffset
+        ? Math.Min(remote.LogStartOffset, Log.LogStartOffset)
+        : Log.LogStartOffset;
+
+    /// <summary>The leader epoch this broker leads in, or -1 when it does not lead.</summary>
+    public int LeaderEpoch
+    {
+        get
+        {
+            long role = Volatile.Read(ref _role);
+            return role >= 0 && (role & 1) == 1 ? (int)(role >> 1) : -1;
+        }
+    }
 
     /// <summary>
     /// Claims the log for the leader of <paramref name="leaderEpoch"/>: succeeds unless this broker has already seen a
@@ -44,7 +68,10 @@ internal sealed class LocalPartition(TopicPartition topicPartition, Guid topicId
     public PartitionState Describe(int brokerId, int[]? isr = null)
     {
         PartitionLog log = Log;
-        return new PartitionState(TopicPartition, brokerId, log.LogStartOffset, log.LogEndOffset, log.HighWatermark, log.SizeInBytes, log.Segments.Count, isr);
+        RemoteLogState? remote = _remote is { } manifest
+            ? new RemoteLogState(manifest.LogStartOffset, manifest.EndOffset, manifest.SizeInBytes, manifest.Segments.Count)
+            : null;
+        return new PartitionState(TopicPartition, brokerId, log.LogStartOffset, log.LogEndOffset, log.HighWatermark, log.SizeInBytes, log.Segments.Count, isr, remote);
     }
 
     private bool TryClaim(int leaderEpoch, bool leading)

@@ -62,6 +62,9 @@ internal sealed partial class LogManager : IAsyncDisposable
 
     public LocalPartition? Find(TopicPartition topicPartition) => _partitions.GetValueOrDefault(topicPartition);
 
+    /// <summary>Every open partition log on this broker, as of the call.</summary>
+    public ICollection<LocalPartition> Partitions => _partitions.Values;
+
     /// <summary>
     /// The local log of <paramref name="topicPartition"/> for the topic incarnation <paramref name="topicId"/>,
     /// created if this broker has none. A log left by an older topic of the same name is deleted first.

@@ -7,6 +7,8 @@ using Orleans.Stream.Broker.Diagnostics;
 using Orleans.Stream.Broker.Logs;
 using Orleans.Stream.Broker.Placement;
 using Orleans.Stream.Broker.Replication;
+using Orleans.Stream.Broker.Tiering;
+using Orleans.Stream.Tiering;
 using Orleans.Stream.Storage;
 
 namespace Orleans.Stream.Broker.Partitions;
@@ -23,6 +25,7 @@ namespace Orleans.Stream.Broker.Partitions;
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "_leading is cancelled, never disposed: calls still running when leadership ends link to it.")]
 internal sealed partial class PartitionGrain(
     LogManager logs,
+    RemoteTier tier,
     IOptions<BrokerOptions> options,
     ILoggerFactory loggers,
     ILogger<PartitionGrain> logger) : Grain, IPartitionGrain, IFollowerLinkOwner, IIncomingGrainCallFilter
@@ -44,6 +47,8 @@ internal sealed partial class PartitionGrain(
     private long _epochStartOffset;
     private bool _alteringIsr;
     private IGrainTimer? _isrTimer;
+
+    private static readonly TimeSpan RemoteReadTimeout = TimeSpan.FromSeconds(15);
 
     private BrokerOptions Options => options.Value;
 
@@ -78,6 +83,7 @@ internal sealed partial class PartitionGrain(
 
         _partition = partition;
         _leaderEpoch = partition.LeaderEpoch;
+        _local.Remote = null; // another leader may have changed the remote tier since this broker last led
         _replication = ReplicationConfig.From(topic.Configs);
         _epochStartOffset = _local.Log.LogEndOffset;
         SyncFollowers();
@@ -227,6 +233,11 @@ internal sealed partial class PartitionGrain(
         }
 
         PartitionLog log = _local.Log;
+        if (request.Offset < log.LogStartOffset && log.Config.RemoteStorageEnable && tier.IsEnabled)
+        {
+            return await FetchRemoteAsync(log, request);
+        }
+
         try
         {
             if (request.MaxWaitMs > 0 && request.Offset >= log.HighWatermark && request.Offset <= log.LogEndOffset)
@@ -236,16 +247,52 @@ internal sealed partial class PartitionGrain(
 
             // The read's pooled buffer travels with the response and goes back to the pool once serialized.
             LogReadResult read = log.Read(request.Offset, Math.Max(1, request.MaxBytes));
-            return new FetchResponse(ErrorCode.None, BatchPayload.Lease(read.Batches, read), read.HighWatermark, read.LogStartOffset, read.LogEndOffset, null);
+            return new FetchResponse(ErrorCode.None, BatchPayload.Lease(read.Batches, read), read.HighWatermark, _local.LogStartOffset, read.LogEndOffset, null);
         }
         catch (LogException failure)
         {
-            return FetchResponse.Failed((ErrorCode)failure.KafkaErrorCode, $"{_topicPartition}: {failure.Message}", log.LogStartOffset, log.HighWatermark);
+            return FetchResponse.Failed((ErrorCode)failure.KafkaErrorCode, $"{_topicPartition}: {failure.Message}", _local.LogStartOffset, log.HighWatermark);
         }
         catch (ObjectDisposedException)
         {
             OrleansStreamException closed = Closed();
             return FetchResponse.Failed(closed.Code, closed.Message);
+        }
+    }
+
+    /// <summary>
+    /// Below the local log start: the same batches from the remote tier, through the manifest and the segment's index.
+    /// A store that is down or an object that fails its checks is an error the consumer sees and retries, never wrong data.
+    /// </summary>
+    private async Task<FetchResponse> FetchRemoteAsync(PartitionLog log, FetchRequest request)
+    {
+        // Answer well inside the caller's grain call timeout even if the store hangs (the SDK's own timeouts are minutes).
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_leading.Token);
+        timeout.CancelAfter(RemoteReadTimeout);
+        try
+        {
+            RemoteManifest manifest = await tier.GetManifestAsync(_local, timeout.Token);
+            if (manifest.Find(request.Offset) is not { } segment)
+            {
+                long start = _local.LogStartOffset;
+                return FetchResponse.Failed(ErrorCode.OffsetOutOfRange,
+                    $"{_topicPartition}: offset {request.Offset} is below the log start {start} (remote and local).", start, log.HighWatermark);
+            }
+
+            RemoteReadResult read = await tier.Reader.ReadAsync(_topicPartition, segment, request.Offset, Math.Max(1, request.MaxBytes), timeout.Token);
+            BrokerMetrics.RemoteFetchBytes.Add(read.Batches.Length);
+            return new FetchResponse(ErrorCode.None, BatchPayload.Lease(read.Batches, read), log.HighWatermark, _local.LogStartOffset, log.LogEndOffset, null);
+        }
+        catch (InvalidDataException corrupt)
+        {
+            LogRemoteReadFailed(logger, _topicPartition, request.Offset, corrupt.Message);
+            return FetchResponse.Failed(ErrorCode.KafkaStorageError, $"{_topicPartition}: the remote tier's copy of offset {request.Offset} is unusable: {corrupt.Message}", _local.LogStartOffset, log.HighWatermark);
+        }
+        catch (Exception error) when (error is not OperationCanceledException || !_leading.IsCancellationRequested)
+        {
+            _local.Remote = null; // read the manifest again next time
+            LogRemoteReadFailed(logger, _topicPartition, request.Offset, error.Message);
+            return FetchResponse.Failed(ErrorCode.KafkaStorageError, $"{_topicPartition}: the remote tier could not be read at offset {request.Offset}: {error.Message}", _local.LogStartOffset, log.HighWatermark);
         }
     }
 
@@ -280,7 +327,7 @@ internal sealed partial class PartitionGrain(
         ListOffsetsResponse response = timestamp switch
         {
             OffsetSpec.Latest => new ListOffsetsResponse(ErrorCode.None, log.HighWatermark, -1, null),
-            OffsetSpec.Earliest => new ListOffsetsResponse(ErrorCode.None, log.LogStartOffset, -1, null),
+            OffsetSpec.Earliest => new ListOffsetsResponse(ErrorCode.None, _local.LogStartOffset, -1, null),
             < 0 => new ListOffsetsResponse(ErrorCode.InvalidRequest, -1, -1, $"Timestamp {timestamp} is neither a time nor -1 (latest) or -2 (earliest)."),
             _ => log.FindOffsetByTimestamp(timestamp) is { } found
                 ? new ListOffsetsResponse(ErrorCode.None, found.Offset, found.Timestamp, null)
@@ -478,6 +525,9 @@ internal sealed partial class PartitionGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Partition {Partition} led by broker {BrokerId} in epoch {Epoch}, log end offset {LogEndOffset}, ISR {Isr}")]
     private static partial void LogActivated(ILogger logger, TopicPartition partition, int brokerId, int epoch, long logEndOffset, int[] isr);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Partition}: remote read at offset {Offset} failed: {Reason}")]
+    private static partial void LogRemoteReadFailed(ILogger logger, TopicPartition partition, long offset, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Partition {Partition}: ISR {From} -> {To} ({Reason})")]
     private static partial void LogIsrChanged(ILogger logger, TopicPartition partition, int[] from, int[] to, string reason);

@@ -149,7 +149,7 @@ internal sealed partial class FollowerLink
 
     private void Send(BatchPayload batches, long caughtUpIfAt) =>
         _inFlight.Enqueue(new InFlight(
-            _replica.Replicate(new ReplicateRequest(_leaderEpoch, batches, _log.HighWatermark)),
+            _replica.Replicate(new ReplicateRequest(_leaderEpoch, batches, _log.HighWatermark, _log.TieredOffset)),
             caughtUpIfAt,
             Environment.TickCount64));
 

@@ -123,6 +123,7 @@ internal sealed partial class ReplicaGrain(LogManager logs, ILogger<ReplicaGrain
             }
 
             log.AdvanceHighWatermark(request.HighWatermark);
+            log.MarkTiered(request.TieredOffset);
             return new ReplicateResponse(ErrorCode.None, log.AcknowledgeableOffset, null);
         }
         catch (Exception error) when (error is LogException or ObjectDisposedException)

@@ -91,6 +91,11 @@ internal static class TopicCommands
             {
                 PartitionState state = await context.Client.Admin.DescribePartitionAsync(new TopicPartition(topic.Name, partition.Partition));
                 offsets = $"LogStartOffset: {state.LogStartOffset}\tHighWatermark: {state.HighWatermark}\tLogEndOffset: {state.LogEndOffset}\tSize: {state.SizeInBytes}\tSegments: {state.SegmentCount}";
+                if (state.Remote is { } remote)
+                {
+                    // Local figures above are this leader's disk; the remote tier holds the older part of the log.
+                    offsets += $"\tRemoteLogStartOffset: {remote.LogStartOffset}\tRemoteEndOffset: {remote.EndOffset}\tRemoteSize: {remote.SizeInBytes}\tRemoteSegments: {remote.SegmentCount}";
+                }
             }
             catch (OrleansStreamException error)
             {

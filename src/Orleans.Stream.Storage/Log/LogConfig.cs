@@ -16,12 +16,18 @@ public sealed record LogConfig
     public const string FlushPolicyName = "flush.policy";
     public const string FlushMsName = "flush.ms";
     public const string IndexIntervalBytesName = "index.interval.bytes";
+    public const string RemoteStorageEnableName = "remote.storage.enable";
+    public const string LocalRetentionMsName = "local.retention.ms";
+    public const string LocalRetentionBytesName = "local.retention.bytes";
+
+    /// <summary>The value of <see cref="LocalRetentionMs"/> and <see cref="LocalRetentionBytes"/> that means "as the whole log's" (Kafka's -2).</summary>
+    public const long SameAsTotal = -2;
 
     /// <summary>The names <see cref="FromProperties"/> understands.</summary>
     public static IReadOnlyList<string> Names { get; } =
     [
         SegmentBytesName, SegmentMsName, RetentionMsName, RetentionBytesName, MaxMessageBytesName, FlushPolicyName,
-        FlushMsName, IndexIntervalBytesName,
+        FlushMsName, IndexIntervalBytesName, RemoteStorageEnableName, LocalRetentionMsName, LocalRetentionBytesName,
     ];
 
     public static LogConfig Default { get; } = new();
@@ -48,6 +54,24 @@ public sealed record LogConfig
 
     /// <summary>Bytes between two entries of the sparse offset index. Kafka's default: 4096.</summary>
     public int IndexIntervalBytes { get; init; } = 4096;
+
+    /// <summary>
+    /// Tier sealed segments to the remote store. Then <see cref="RetentionMs"/> and <see cref="RetentionBytes"/> bound the
+    /// whole log (local and remote), the local ones bound what stays on disk, and no local segment goes before it is remote.
+    /// </summary>
+    public bool RemoteStorageEnable { get; init; }
+
+    /// <summary>With remote storage: how long a tiered segment stays on local disk; <see cref="SameAsTotal"/> (default): <see cref="RetentionMs"/>.</summary>
+    public long LocalRetentionMs { get; init; } = SameAsTotal;
+
+    /// <summary>With remote storage: how many bytes of tiered segments stay on local disk; <see cref="SameAsTotal"/> (default): <see cref="RetentionBytes"/>.</summary>
+    public long LocalRetentionBytes { get; init; } = SameAsTotal;
+
+    /// <summary>What local retention keeps by time: <see cref="LocalRetentionMs"/> with remote storage, else <see cref="RetentionMs"/>.</summary>
+    public long EffectiveLocalRetentionMs => RemoteStorageEnable && LocalRetentionMs != SameAsTotal ? LocalRetentionMs : RetentionMs;
+
+    /// <summary>What local retention keeps by size: <see cref="LocalRetentionBytes"/> with remote storage, else <see cref="RetentionBytes"/>.</summary>
+    public long EffectiveLocalRetentionBytes => RemoteStorageEnable && LocalRetentionBytes != SameAsTotal ? LocalRetentionBytes : RetentionBytes;
 
     public static string FormatFlushPolicy(FlushPolicy policy) => policy switch
     {
@@ -77,6 +101,9 @@ public sealed record LogConfig
                 FlushPolicyName => config with { FlushPolicy = ParsePolicy(value) },
                 FlushMsName => config with { FlushMs = ParseLong(name, value) },
                 IndexIntervalBytesName => config with { IndexIntervalBytes = ParseInt(name, value) },
+                RemoteStorageEnableName => config with { RemoteStorageEnable = ParseBool(name, value) },
+                LocalRetentionMsName => config with { LocalRetentionMs = ParseLong(name, value) },
+                LocalRetentionBytesName => config with { LocalRetentionBytes = ParseLong(name, value) },
                 _ => config,
             };
         }
@@ -96,11 +123,21 @@ public sealed record LogConfig
         Require(MaxMessageBytes >= Format.RecordBatchLayout.HeaderSize, MaxMessageBytesName, MaxMessageBytes, $"at least {Format.RecordBatchLayout.HeaderSize}");
         Require(FlushMs >= 1, FlushMsName, FlushMs, "at least 1");
         Require(IndexIntervalBytes >= 0, IndexIntervalBytesName, IndexIntervalBytes, "at least 0");
+        Require(LocalRetentionMs >= SameAsTotal, LocalRetentionMsName, LocalRetentionMs, "-2 (as retention.ms), -1 (forever) or at least 0");
+        Require(LocalRetentionBytes >= SameAsTotal, LocalRetentionBytesName, LocalRetentionBytes, "-2 (as retention.bytes), -1 (no limit) or at least 0");
+
+        // As Kafka: the local copy cannot be kept longer (or larger) than the whole log.
+        Require(!Exceeds(LocalRetentionMs, RetentionMs), LocalRetentionMsName, LocalRetentionMs, $"at most retention.ms ({RetentionMs.ToString(CultureInfo.InvariantCulture)})");
+        Require(!Exceeds(LocalRetentionBytes, RetentionBytes), LocalRetentionBytesName, LocalRetentionBytes, $"at most retention.bytes ({RetentionBytes.ToString(CultureInfo.InvariantCulture)})");
         if (!Enum.IsDefined(FlushPolicy))
         {
             throw new ArgumentException($"{FlushPolicyName} has an unknown value {(int)FlushPolicy}.");
         }
     }
+
+    /// <summary>Whether a local limit keeps more than the total one (-1 is "no limit", -2 "as the total").</summary>
+    private static bool Exceeds(long local, long total) =>
+        local != SameAsTotal && total != -1 && (local == -1 || local > total);
 
     private static void Require(bool ok, string name, long value, string rule)
     {
@@ -119,6 +156,9 @@ public sealed record LogConfig
         long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long result)
             ? result
             : throw new ArgumentException($"{name}='{value}' is not a 64-bit integer.");
+
+    private static bool ParseBool(string name, string value) =>
+        bool.TryParse(value, out bool result) ? result : throw new ArgumentException($"{name}='{value}' is neither true nor false.");
 
     private static FlushPolicy ParsePolicy(string value) => value switch
     {

@@ -69,7 +69,10 @@ internal sealed class OffsetIndex
         _entries.Truncate(keep);
     }
 
-    public void WriteTo(string path)
+    public void WriteTo(string path) => IndexFiles.Write(path, ToBytes());
+
+    /// <summary>The index in its file format (also what the remote tier stores beside a segment).</summary>
+    public byte[] ToBytes()
     {
         AppendOnlyArray<OffsetIndexEntry>.View entries = _entries.Snapshot();
         byte[] bytes = new byte[entries.Count * EntrySize];
@@ -79,7 +82,7 @@ internal sealed class OffsetIndex
             BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan((i * EntrySize) + 4), entries[i].Position);
         }
 
-        IndexFiles.Write(path, bytes);
+        return bytes;
     }
 
     /// <summary>

@@ -44,8 +44,9 @@ public sealed partial class PartitionLog
     }
 
     /// <summary>
-    /// Applies <c>retention.ms</c> and <c>retention.bytes</c>: deletes whole segments from the start of the log
-    /// (never data at or above the high watermark) and moves the log start offset. Returns how many were deleted.
+    /// Applies <c>retention.ms</c> and <c>retention.bytes</c> (with a remote tier: <c>local.retention.*</c>, and only to
+    /// segments below <see cref="TieredOffset"/>): deletes whole segments from the start of the log (never data at or
+    /// above the high watermark) and moves the log start offset. Returns how many were deleted.
     /// </summary>
     public async ValueTask<int> DeleteExpiredSegmentsAsync()
     {
@@ -173,27 +174,34 @@ public sealed partial class PartitionLog
         LogSegment[] segments = _view.Segments;
         _producers.RemoveExpired(now, _producerIdExpirationMs);
 
+        // With a remote tier, retention here is local retention, and only segments already remote may go.
+        bool tiered = config.RemoteStorageEnable;
+        long retentionMs = config.EffectiveLocalRetentionMs;
+        long retentionBytes = config.EffectiveLocalRetentionBytes;
+        long deletableBelow = tiered ? Math.Min(highWatermark, TieredOffset) : highWatermark;
         int expired = 0;
-        if (config.RetentionMs >= 0)
+        if (retentionMs >= 0)
         {
-            long cutoff = now - config.RetentionMs;
-            while (expired < segments.Length && IsExpired(segments[expired], cutoff, highWatermark))
+            long cutoff = now - retentionMs;
+            while (expired < segments.Length && IsExpired(segments[expired], cutoff, deletableBelow))
             {
                 expired++;
             }
 
-            if (expired == segments.Length)
+            LogSegment active = segments[^1];
+            if (expired == segments.Length || (tiered && expired == segments.Length - 1 && IsExpired(active, cutoff, highWatermark)))
             {
-                // Everything is past retention, the active segment too: roll so it can go (Kafka does the same).
-                Roll(now, segments[^1].NextOffset);
+                // Everything is past retention, the active segment too: roll so it can go (Kafka does the same). With a
+                // remote tier it goes once tiered, which needs it sealed first.
+                Roll(now, active.NextOffset);
                 segments = _view.Segments;
             }
         }
 
         int count = Math.Min(expired, segments.Length - 1);
-        if (config.RetentionBytes >= 0)
+        if (retentionBytes >= 0)
         {
-            long excess = -config.RetentionBytes;
+            long excess = -retentionBytes;
             foreach (LogSegment segment in segments)
             {
                 excess += segment.Size;
@@ -204,7 +212,7 @@ public sealed partial class PartitionLog
                 LogSegment segment = segments[i];
                 if (i >= count)
                 {
-                    if (excess - segment.Size < 0 || segment.NextOffset > highWatermark)
+                    if (excess - segment.Size < 0 || segment.NextOffset > deletableBelow)
                     {
                         break;
                     }

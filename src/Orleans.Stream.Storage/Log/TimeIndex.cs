@@ -87,7 +87,10 @@ internal sealed class TimeIndex
         _entries.Truncate(keep);
     }
 
-    public void WriteTo(string path)
+    public void WriteTo(string path) => IndexFiles.Write(path, ToBytes());
+
+    /// <summary>The index in its file format (also what the remote tier stores beside a segment).</summary>
+    public byte[] ToBytes()
     {
         AppendOnlyArray<TimeIndexEntry>.View entries = _entries.Snapshot();
         byte[] bytes = new byte[entries.Count * EntrySize];
@@ -97,7 +100,7 @@ internal sealed class TimeIndex
             BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan((i * EntrySize) + 8), entries[i].RelativeOffset);
         }
 
-        IndexFiles.Write(path, bytes);
+        return bytes;
     }
 
     /// <summary>Loads a time index file, or null when missing or not strictly increasing (then: rebuild).</summary>

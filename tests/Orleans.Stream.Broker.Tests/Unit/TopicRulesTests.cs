@@ -52,9 +52,11 @@ public sealed class TopicRulesTests
     [InlineData("cleanup.policy", "delete")]
     [InlineData("min.insync.replicas", "1")]
     [InlineData("local.retention.ms", "-2")]
+    [InlineData("local.retention.bytes", "0")]
+    [InlineData("remote.storage.enable", "true")]
     public void Valid_configs_pass_and_are_kept(string key, string value)
     {
-        Dictionary<string, string> configs = TopicValidator.Validate(new CreateTopicRequest("t", 1, 1, new() { [key] = value }), liveBrokers: 3);
+        Dictionary<string, string> configs = TopicValidator.Validate(new CreateTopicRequest("t", 1, 1, new() { [key] = value }), liveBrokers: 3, remoteTier: true);
         Assert.Equal(value, configs[key]);
     }
 
@@ -66,9 +68,11 @@ public sealed class TopicRulesTests
     [InlineData("min.insync.replicas", "2")]
     [InlineData("local.retention.bytes", "-3")]
     [InlineData("retention.hours", "1")]
+    [InlineData("remote.storage.enable", "yes")]
+    [InlineData("local.retention.ms", "604800001")] // longer than the whole log's retention.ms (7 days)
     public void Invalid_configs_are_refused_with_InvalidConfig_naming_the_key(string key, string value)
     {
-        var error = Assert.Throws<OrleansStreamException>(() => TopicValidator.Validate(new CreateTopicRequest("t", 1, 1, new() { [key] = value }), liveBrokers: 3));
+        var error = Assert.Throws<OrleansStreamException>(() => TopicValidator.Validate(new CreateTopicRequest("t", 1, 1, new() { [key] = value }), liveBrokers: 3, remoteTier: true));
         Assert.Equal(ErrorCode.InvalidConfig, error.Code);
         Assert.Contains(key, error.Message);
     }
@@ -81,7 +85,16 @@ public sealed class TopicRulesTests
     [InlineData(1, 5, 4, ErrorCode.InvalidReplicationFactor)]
     public void Partition_and_replica_counts_are_checked(int partitions, short replicationFactor, int liveBrokers, ErrorCode expected)
     {
-        var error = Assert.Throws<OrleansStreamException>(() => TopicValidator.Validate(new CreateTopicRequest("t", partitions, replicationFactor, []), liveBrokers));
+        var error = Assert.Throws<OrleansStreamException>(() => TopicValidator.Validate(new CreateTopicRequest("t", partitions, replicationFactor, []), liveBrokers, remoteTier: false));
         Assert.Equal(expected, error.Code);
+    }
+
+    [Fact]
+    public void A_tiered_topic_is_refused_by_brokers_without_a_remote_tier()
+    {
+        var error = Assert.Throws<OrleansStreamException>(() =>
+            TopicValidator.Validate(new CreateTopicRequest("t", 1, 1, new() { ["remote.storage.enable"] = "true" }), liveBrokers: 3, remoteTier: false));
+        Assert.Equal(ErrorCode.InvalidConfig, error.Code);
+        Assert.Contains("no remote tier", error.Message);
     }
 }
