@@ -12,7 +12,7 @@ internal static class ProduceLoad
 {
     public sealed record Settings(
         string Topic, int Partitions, int Producers, int Records, int RecordSize, int Rate, Acks Acks, TimeSpan Linger, int BatchSize, string? FlushPolicy, TimeSpan MaxDuration,
-        int MaxInFlightPerPartition, bool Idempotence, short ReplicationFactor, int MinInsyncReplicas);
+        int MaxInFlightPerPartition, bool Idempotence, short ReplicationFactor, int MinInsyncReplicas, IReadOnlyList<string> TopicConfigs);
 
     private const int MaxOutstandingPerProducer = 20_000;
 
@@ -191,6 +191,17 @@ internal static class ProduceLoad
         if (settings.MinInsyncReplicas > 0)
         {
             configs["min.insync.replicas"] = settings.MinInsyncReplicas.ToString(CultureInfo.InvariantCulture);
+        }
+
+        foreach (string config in settings.TopicConfigs)
+        {
+            int equals = config.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0)
+            {
+                throw new ArgumentException($"--config '{config}' is not key=value.");
+            }
+
+            configs[config[..equals]] = config[(equals + 1)..];
         }
 
         await client.Admin.CreateTopicAsync(settings.Topic, settings.Partitions, settings.ReplicationFactor, configs);

@@ -24,6 +24,7 @@ var linger = new Option<int>("--linger-ms") { Description = "linger.ms", Default
 var batchSize = new Option<int>("--batch-size") { Description = "batch.size in bytes", DefaultValueFactory = _ => 256 * 1024 };
 var flushPolicy = new Option<string?>("--flush-policy") { Description = "flush.policy of a created topic (group-commit or replicated)" };
 var replicationFactor = new Option<short>("--replication-factor") { Description = "replication.factor of a created topic", DefaultValueFactory = _ => 1 };
+var topicConfigs = new Option<string[]>("--config") { Description = "key=value: a config of a created topic (repeatable, e.g. --config remote.storage.enable=true)", Arity = ArgumentArity.ZeroOrMore };
 var minInsync = new Option<int>("--min-insync-replicas") { Description = "min.insync.replicas of a created topic (0 = the default, 1)", DefaultValueFactory = _ => 0 };
 
 var maxInFlight = new Option<int>("--max-in-flight") { Description = "max.in.flight.requests.per.connection, per partition (1-5; 1 without idempotence)", DefaultValueFactory = _ => 5 };
@@ -31,7 +32,7 @@ var idempotence = new Option<bool>("--idempotence") { Description = "enable.idem
 
 var produce = new Command("produce", "Produce records and report throughput and ack latency")
 {
-    partitions, producers, recordSize, rate, acks, linger, batchSize, flushPolicy, replicationFactor, minInsync, maxInFlight, idempotence,
+    partitions, producers, recordSize, rate, acks, linger, batchSize, flushPolicy, replicationFactor, minInsync, maxInFlight, idempotence, topicConfigs,
 };
 produce.SetAction(async (parse, cancellation) =>
 {
@@ -40,7 +41,7 @@ produce.SetAction(async (parse, cancellation) =>
         parse.GetValue(topic)!, parse.GetValue(partitions), parse.GetValue(producers), Math.Min(parse.GetValue(records), 20_000_000), parse.GetValue(recordSize),
         parse.GetValue(rate), parse.GetValue(acks) switch { "0" => Acks.None, "1" => Acks.Leader, _ => Acks.All },
         TimeSpan.FromMilliseconds(parse.GetValue(linger)), parse.GetValue(batchSize), parse.GetValue(flushPolicy), TimeSpan.FromSeconds(parse.GetValue(maxSeconds)),
-        parse.GetValue(maxInFlight), parse.GetValue(idempotence), parse.GetValue(replicationFactor), parse.GetValue(minInsync));
+        parse.GetValue(maxInFlight), parse.GetValue(idempotence), parse.GetValue(replicationFactor), parse.GetValue(minInsync), parse.GetValue(topicConfigs) ?? []);
     return await ProduceLoad.RunAsync(connection.Client, settings, cancellation);
 });
 

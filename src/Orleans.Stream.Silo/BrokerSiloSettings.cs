@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using Azure.Data.Tables;
+using Azure.Identity;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Configuration;
 using Orleans.Configuration;
@@ -88,7 +89,9 @@ internal sealed record BrokerSiloSettings(
 
         if (ClusteringConnectionString is { } clustering)
         {
-            silo.UseAzureStorageClustering(options => options.TableServiceClient = new TableServiceClient(clustering));
+            silo.UseAzureStorageClustering(options => options.TableServiceClient = IsEndpoint(clustering, out Uri? endpoint)
+                ? new TableServiceClient(endpoint, new DefaultAzureCredential())
+                : new TableServiceClient(clustering));
         }
         else
         {
@@ -100,7 +103,10 @@ internal sealed record BrokerSiloSettings(
         if (StorageConnectionString is { } storage)
         {
             // Azurite may lag behind the newest service version the SDK speaks; this one both accept.
-            var blobs = new BlobServiceClient(storage, new BlobClientOptions(BlobClientOptions.ServiceVersion.V2025_11_05));
+            var version = new BlobClientOptions(BlobClientOptions.ServiceVersion.V2025_11_05);
+            BlobServiceClient blobs = IsEndpoint(storage, out Uri? endpoint)
+                ? new BlobServiceClient(endpoint, new DefaultAzureCredential(), version)
+                : new BlobServiceClient(storage, version);
             silo.AddAzureBlobGrainStorage("ostream", options =>
             {
                 options.BlobServiceClient = blobs;
@@ -117,4 +123,11 @@ internal sealed record BrokerSiloSettings(
 
         silo.AddOrleansStreamBroker(Broker);
     }
+
+    /// <summary>
+    /// A service endpoint (<c>https://account.blob.core.windows.net</c>) rather than a connection string: the silo then
+    /// signs in with <see cref="DefaultAzureCredential"/> (managed identity in Azure, the developer's login locally).
+    /// </summary>
+    private static bool IsEndpoint(string value, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Uri? endpoint) =>
+        Uri.TryCreate(value, UriKind.Absolute, out endpoint) && endpoint.Scheme == Uri.UriSchemeHttps && !value.Contains(';', StringComparison.Ordinal);
 }

@@ -4,6 +4,7 @@ using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Orleans.Stream.Storage;
+using Orleans.Stream.Storage.Format;
 using Orleans.Stream.Storage.Log;
 using static Orleans.Stream.Storage.Format.RecordBatchLayout;
 using ReadState = (Orleans.Stream.Tiering.RemoteLogReader Reader, Orleans.Stream.TopicPartition Partition, Orleans.Stream.Tiering.RemoteSegment Segment);
@@ -25,6 +26,9 @@ public sealed class RemoteLogReader
 
     private static readonly Func<RemoteChunkKey, ReadState, Task<byte[]>> DownloadIndex =
         static (_, state) => state.Reader.DownloadIndexAsync(state.Partition, state.Segment);
+
+    private static readonly Func<RemoteChunkKey, ReadState, Task<byte[]>> DownloadTimeIndex =
+        static (_, state) => state.Reader.DownloadTimeIndexAsync(state.Partition, state.Segment);
 
     private readonly RemoteLogStore _store;
     private readonly RemoteChunkCache _cache;
@@ -159,6 +163,71 @@ public sealed class RemoteLogReader
                 ArrayPool<byte>.Shared.Return(buffer);
             }
         }
+    }
+
+    /// <summary>
+    /// The first record of <paramref name="segment"/> with timestamp ≥ <paramref name="timestamp"/> (Kafka's ListOffsets
+    /// by time), or null when every record in it is older. The time index says where to start; batches are then read
+    /// and checked as <see cref="ReadAsync"/> reads them, one chunk's worth at a time.
+    /// </summary>
+    public async ValueTask<TimestampOffset?> FindOffsetByTimestampAsync(TopicPartition partition, RemoteSegment segment, long timestamp, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(segment);
+        if (segment.MaxTimestamp < timestamp)
+        {
+            return null;
+        }
+
+        byte[] times = await _cache.GetAsync(RemoteChunkKey.For(partition, segment, RemoteChunkKey.TimeIndex), (this, partition, segment), DownloadTimeIndex, ct).ConfigureAwait(false);
+        long offset = segment.BaseOffset + FloorRelativeOffset(times, timestamp);
+        while (offset <= segment.LastOffset)
+        {
+            using RemoteReadResult read = await ReadAsync(partition, segment, offset, _chunkSize, ct).ConfigureAwait(false);
+            if (read.IsEmpty)
+            {
+                return null;
+            }
+
+            ReadOnlySpan<byte> batches = read.Batches.Span;
+            while (!batches.IsEmpty)
+            {
+                var batch = new RecordBatch(batches[..RecordBatchHeader.Read(batches).TotalSize]);
+                if (batch.FindTimestamp(timestamp) is { } found && found.Offset >= offset)
+                {
+                    return found;
+                }
+
+                batches = batches[batch.Bytes.Length..];
+            }
+
+            offset = read.NextOffset;
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The time index's start for a search: the relative offset of its last entry older than <paramref name="timestamp"/>
+    /// (every record up to there is older, since entries hold the maximum so far), or 0.
+    /// </summary>
+    private static long FloorRelativeOffset(byte[] times, long timestamp)
+    {
+        int low = 0, high = (times.Length / TimeIndex.EntrySize) - 1, found = -1;
+        while (low <= high)
+        {
+            int middle = (low + high) >>> 1;
+            if (BinaryPrimitives.ReadInt64BigEndian(times.AsSpan(middle * TimeIndex.EntrySize)) < timestamp)
+            {
+                found = middle;
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle - 1;
+            }
+        }
+
+        return found < 0 ? 0 : BinaryPrimitives.ReadInt32BigEndian(times.AsSpan((found * TimeIndex.EntrySize) + 8));
     }
 
     /// <summary>
@@ -346,6 +415,35 @@ public sealed class RemoteLogReader
 
         Interlocked.Increment(ref _indexesDownloaded);
         return index;
+    }
+
+    /// <summary>The segment's time index, checked for shape: whole entries, timestamps increasing, offsets inside the segment.</summary>
+    private async Task<byte[]> DownloadTimeIndexAsync(TopicPartition partition, RemoteSegment segment)
+    {
+        BlobClient blob = _store.Container.GetBlobClient(RemotePaths.Segment(partition, segment.BaseOffset, SegmentFiles.TimeIndexExtension));
+        byte[] times;
+        try
+        {
+            times = (await blob.DownloadContentAsync(CancellationToken.None).ConfigureAwait(false)).Value.Content.ToArray();
+        }
+        catch (RequestFailedException error) when (error.Status == 404)
+        {
+            throw new InvalidDataException($"Remote time index {blob.Name} is recorded in the manifest but missing from the store.", error);
+        }
+
+        long span = segment.LastOffset - segment.BaseOffset;
+        bool whole = times.Length % TimeIndex.EntrySize == 0;
+        long previousTimestamp = long.MinValue;
+        int previousOffset = 0;
+        for (int at = 0; whole && at < times.Length; at += TimeIndex.EntrySize)
+        {
+            long stamp = BinaryPrimitives.ReadInt64BigEndian(times.AsSpan(at));
+            int relative = BinaryPrimitives.ReadInt32BigEndian(times.AsSpan(at + 8));
+            whole = stamp > previousTimestamp && relative >= previousOffset && relative <= span;
+            (previousTimestamp, previousOffset) = (stamp, relative);
+        }
+
+        return whole ? times : throw new InvalidDataException($"Remote time index {blob.Name} is damaged (not whole, ordered entries inside the segment).");
     }
 
     private static InvalidDataException Corrupt(TopicPartition partition, RemoteSegment segment, long offset, long position, string problem) =>

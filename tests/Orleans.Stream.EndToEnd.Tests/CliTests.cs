@@ -68,8 +68,22 @@ public sealed class CliTests
         long total = described.Stdout.Split('\n').Where(l => l.Contains("HighWatermark: ")).Sum(l => long.Parse(l.Split("HighWatermark: ")[1].Split('\t')[0]));
         Assert.Equal(1000, total);
 
+        // A tiered topic: the broker processes upload its sealed segments to Azurite, and describe shows the remote tier.
+        ProcessRun tiered = await Ostream(cluster, ["topic", "create", "archive", "--partitions", "1", "--config", "remote.storage.enable=true", "--config", "segment.bytes=4096"]);
+        Assert.True(tiered.ExitCode == 0, tiered.Stderr);
+        Assert.Equal(0, (await Ostream(cluster, ["produce", "archive"], input.ToString())).ExitCode);
+        string? remote = null;
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); remote is null && DateTime.UtcNow < deadline; await Task.Delay(500))
+        {
+            string stdout = (await Ostream(cluster, ["topic", "describe", "archive"])).Stdout;
+            remote = stdout.Contains("RemoteSegments: ", StringComparison.Ordinal) && !stdout.Contains("RemoteSegments: 0", StringComparison.Ordinal) ? stdout : null;
+        }
+
+        Assert.NotNull(remote);
+        Assert.Contains("RemoteLogStartOffset: 0", remote);
+
         ProcessRun listed = await Ostream(cluster, ["topic", "list"]);
-        Assert.Equal("lines", listed.Stdout.Trim());
+        Assert.Equal("archive\nlines", listed.Stdout.Trim().ReplaceLineEndings("\n"));
 
         ProcessRun clusterView = await Ostream(cluster, ["cluster", "describe"]);
         Assert.True(clusterView.ExitCode == 0, clusterView.Stderr);

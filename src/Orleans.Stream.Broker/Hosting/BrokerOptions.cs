@@ -68,6 +68,9 @@ public sealed class BrokerOptions
     /// <summary>How often the leader looks for sealed segments to copy to the remote tier, and applies total retention there.</summary>
     public TimeSpan TieringInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>How many partitions a broker tiers at once (each upload also sends 4 blocks in parallel).</summary>
+    public int TieringConcurrency { get; set; } = 2;
+
     /// <summary>How often a leader sweeps its partitions' remote prefixes for blobs no manifest records.</summary>
     public TimeSpan RemoteOrphanCheckInterval { get; set; } = TimeSpan.FromHours(1);
 
@@ -82,10 +85,10 @@ public sealed class BrokerOptions
 
     internal void Validate()
     {
-        if (TieringInterval <= TimeSpan.Zero || RemoteReadCacheBytes < RemoteReadChunkBytes || RemoteReadChunkBytes < 4096)
+        if (TieringInterval <= TimeSpan.Zero || TieringConcurrency < 1 || RemoteReadCacheBytes < RemoteReadChunkBytes || RemoteReadChunkBytes < 4096)
         {
             throw new InvalidOperationException(
-                $"{SectionName}:TieringInterval must be positive, RemoteReadChunkBytes at least 4096, and RemoteReadCacheBytes at least one chunk.");
+                $"{SectionName}:TieringInterval and TieringConcurrency must be positive, RemoteReadChunkBytes at least 4096, and RemoteReadCacheBytes at least one chunk.");
         }
 
         if (Id < 0)

@@ -153,6 +153,12 @@ internal sealed partial class PartitionGrain(
         {
             return await AppendAsync(request);
         }
+        catch (ObjectDisposedException)
+        {
+            // The log closed under the request (the broker is stopping, the topic was deleted): the producer retries elsewhere.
+            OrleansStreamException closed = Closed();
+            return ProduceResponse.Failed(closed.Code, closed.Message);
+        }
         finally
         {
             request.Batches.Release();
@@ -182,11 +188,6 @@ internal sealed partial class PartitionGrain(
         catch (LogException failure)
         {
             return ProduceResponse.Failed((ErrorCode)failure.KafkaErrorCode, $"{_topicPartition}: {failure.Message}");
-        }
-        catch (ObjectDisposedException)
-        {
-            OrleansStreamException closed = Closed();
-            return ProduceResponse.Failed(closed.Code, closed.Message);
         }
 
         UpdateHighWatermark();
@@ -262,7 +263,8 @@ internal sealed partial class PartitionGrain(
 
     /// <summary>
     /// Below the local log start: the same batches from the remote tier, through the manifest and the segment's index.
-    /// A store that is down or an object that fails its checks is an error the consumer sees and retries, never wrong data.
+    /// A store that is down is KafkaStorageError, which consumers retry; an object that fails its checks is
+    /// CorruptMessage naming the blob, as a corrupt local segment is. Never wrong data.
     /// </summary>
     private async Task<FetchResponse> FetchRemoteAsync(PartitionLog log, FetchRequest request)
     {
@@ -286,7 +288,7 @@ internal sealed partial class PartitionGrain(
         catch (InvalidDataException corrupt)
         {
             LogRemoteReadFailed(logger, _topicPartition, request.Offset, corrupt.Message);
-            return FetchResponse.Failed(ErrorCode.KafkaStorageError, $"{_topicPartition}: the remote tier's copy of offset {request.Offset} is unusable: {corrupt.Message}", _local.LogStartOffset, log.HighWatermark);
+            return FetchResponse.Failed(ErrorCode.CorruptMessage, $"{_topicPartition}: the remote tier's copy of offset {request.Offset} is unusable: {corrupt.Message}", _local.LogStartOffset, log.HighWatermark);
         }
         catch (Exception error) when (error is not OperationCanceledException || !_leading.IsCancellationRequested)
         {
@@ -316,24 +318,69 @@ internal sealed partial class PartitionGrain(
         }
     }
 
-    public Task<ListOffsetsResponse> ListOffsets(long timestamp)
+    public async Task<ListOffsetsResponse> ListOffsets(long timestamp)
     {
         if (Unavailable() is { } error)
         {
-            return Task.FromResult(new ListOffsetsResponse(error.Code, -1, -1, error.Message));
+            return new ListOffsetsResponse(error.Code, -1, -1, error.Message);
         }
 
         PartitionLog log = _local.Log;
-        ListOffsetsResponse response = timestamp switch
+        switch (timestamp)
         {
-            OffsetSpec.Latest => new ListOffsetsResponse(ErrorCode.None, log.HighWatermark, -1, null),
-            OffsetSpec.Earliest => new ListOffsetsResponse(ErrorCode.None, _local.LogStartOffset, -1, null),
-            < 0 => new ListOffsetsResponse(ErrorCode.InvalidRequest, -1, -1, $"Timestamp {timestamp} is neither a time nor -1 (latest) or -2 (earliest)."),
-            _ => log.FindOffsetByTimestamp(timestamp) is { } found
-                ? new ListOffsetsResponse(ErrorCode.None, found.Offset, found.Timestamp, null)
-                : new ListOffsetsResponse(ErrorCode.None, -1, -1, null),
-        };
-        return Task.FromResult(response);
+            case OffsetSpec.Latest:
+                return new ListOffsetsResponse(ErrorCode.None, log.HighWatermark, -1, null);
+            case OffsetSpec.Earliest:
+                return new ListOffsetsResponse(ErrorCode.None, _local.LogStartOffset, -1, null);
+            case < 0:
+                return new ListOffsetsResponse(ErrorCode.InvalidRequest, -1, -1, $"Timestamp {timestamp} is neither a time nor -1 (latest) or -2 (earliest).");
+        }
+
+        try
+        {
+            TimestampOffset? found = await FindRemoteOffsetByTimestampAsync(log, timestamp) ?? log.FindOffsetByTimestamp(timestamp);
+            return found is { } at
+                ? new ListOffsetsResponse(ErrorCode.None, at.Offset, at.Timestamp, null)
+                : new ListOffsetsResponse(ErrorCode.None, -1, -1, null);
+        }
+        catch (InvalidDataException corrupt)
+        {
+            return new ListOffsetsResponse(ErrorCode.CorruptMessage, -1, -1, $"{_topicPartition}: {corrupt.Message}");
+        }
+        catch (Exception failure) when (failure is Azure.RequestFailedException or OperationCanceledException && !_leading.IsCancellationRequested)
+        {
+            return new ListOffsetsResponse(ErrorCode.KafkaStorageError, -1, -1, $"{_topicPartition}: the remote tier could not be searched: {failure.Message}");
+        }
+    }
+
+    /// <summary>
+    /// For a tiered log: the first record at or after <paramref name="timestamp"/> among the remote segments that hold
+    /// offsets below the local start (the first whose newest record is that recent); null when the answer is local.
+    /// </summary>
+    private async Task<TimestampOffset?> FindRemoteOffsetByTimestampAsync(PartitionLog log, long timestamp)
+    {
+        if (!log.Config.RemoteStorageEnable || !tier.IsEnabled)
+        {
+            return null;
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_leading.Token);
+        timeout.CancelAfter(RemoteReadTimeout);
+        RemoteManifest manifest = await tier.GetManifestAsync(_local, timeout.Token);
+        foreach (RemoteSegment segment in manifest.Segments)
+        {
+            if (segment.BaseOffset >= log.LogStartOffset)
+            {
+                return null; // the rest is local too
+            }
+
+            if (segment.MaxTimestamp >= timestamp)
+            {
+                return await tier.Reader.FindOffsetByTimestampAsync(_topicPartition, segment, timestamp, timeout.Token);
+            }
+        }
+
+        return null;
     }
 
     public Task<PartitionState> Describe() =>

@@ -38,9 +38,10 @@ internal sealed partial class PartitionTierer(RemoteTier tier, TimeProvider time
             partition.Remote = manifest;
             log.MarkTiered(manifest.EndOffset);
             uploaded += segment.SizeInBytes;
-            BrokerMetrics.TieringUploadDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            double milliseconds = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            BrokerMetrics.TieringUploadDuration.Record(milliseconds);
             BrokerMetrics.TieringUploadedBytes.Add(segment.SizeInBytes);
-            LogUploaded(logger, partition.TopicPartition, segment.BaseOffset, segment.LastOffset, segment.SizeInBytes, leaderEpoch);
+            LogUploaded(logger, partition.TopicPartition, segment.BaseOffset, segment.LastOffset, segment.SizeInBytes, milliseconds, leaderEpoch);
         }
 
         return uploaded;
@@ -116,8 +117,8 @@ internal sealed partial class PartitionTierer(RemoteTier tier, TimeProvider time
         return bytes;
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "{Partition}: tiered offsets {First}-{Last} ({Bytes} bytes) in leader epoch {Epoch}")]
-    private static partial void LogUploaded(ILogger logger, TopicPartition partition, long first, long last, long bytes, int epoch);
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Partition}: tiered offsets {First}-{Last} ({Bytes} bytes in {Milliseconds:0} ms) in leader epoch {Epoch}")]
+    private static partial void LogUploaded(ILogger logger, TopicPartition partition, long first, long last, long bytes, double milliseconds, int epoch);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Partition}: retention removed {Count} remote segment(s); the log now starts at {LogStart}")]
     private static partial void LogRemoteRetention(ILogger logger, TopicPartition partition, int count, long logStart);

@@ -43,11 +43,15 @@ internal sealed partial class TieringLoop(LogManager logs, RemoteTier tier, IOpt
         }
     }
 
-    /// <summary>One pass over every led, tiered partition (also what tests call to tier at once).</summary>
+    /// <summary>
+    /// One pass over every led, tiered partition, <see cref="BrokerOptions.TieringConcurrency"/> at a time (also what
+    /// tests call to tier at once).
+    /// </summary>
     public async Task PassAsync(PartitionTierer tierer, CancellationToken cancellationToken)
     {
         long now = _time.GetTimestamp();
         long backlog = 0;
+        var due = new List<(LocalPartition Partition, int Epoch, PartitionProgress Progress)>();
         foreach (LocalPartition partition in logs.Partitions)
         {
             int epoch = partition.LeaderEpoch;
@@ -58,37 +62,54 @@ internal sealed partial class TieringLoop(LogManager logs, RemoteTier tier, IOpt
 
             if (!_progress.TryGetValue(partition, out PartitionProgress? progress))
             {
-                _progress[partition] = progress = new PartitionProgress(_time.GetTimestamp());
+                _progress[partition] = progress = new PartitionProgress(now);
             }
 
             if (now >= progress.RetryAt)
             {
-                try
-                {
-                    await tierer.RunAsync(partition, epoch, cancellationToken).ConfigureAwait(false);
-                    progress.Failures = 0;
-                    await SweepOrphansIfDueAsync(partition, progress, cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception error) when (!cancellationToken.IsCancellationRequested)
-                {
-                    // Read the manifest afresh next time: it may have moved on (another writer, a newer leader).
-                    partition.Remote = null;
-                    progress.Failures++;
-                    progress.RetryAt = _time.GetTimestamp() + (long)(_time.TimestampFrequency * Math.Min(60, Math.Pow(2, progress.Failures - 1)));
-                    if (progress.Failures == 1 || progress.Failures % 10 == 0)
-                    {
-                        LogPassFailed(logger, partition.TopicPartition, progress.Failures, error is RemoteTierFencedException ? error.Message : error.ToString());
-                    }
-                }
+                due.Add((partition, epoch, progress));
+            }
+        }
+
+        await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = options.Value.TieringConcurrency, CancellationToken = cancellationToken },
+            async (work, cancellation) => await TierAsync(tierer, work.Partition, work.Epoch, work.Progress, cancellation).ConfigureAwait(false)).ConfigureAwait(false);
+
+        foreach (LocalPartition partition in _progress.Keys)
+        {
+            if (partition.IsDeleted || partition.LeaderEpoch < 0)
+            {
+                continue;
             }
 
-            backlog += PartitionTierer.LocalBytesFrom(partition.Log, partition.Log.TieredOffset) - partition.Log.Segments[^1].SizeInBytes;
+            IReadOnlyList<Storage.LogSegmentInfo> segments = partition.Log.Segments;
+            backlog += PartitionTierer.LocalBytesFrom(partition.Log, partition.Log.TieredOffset) - segments[^1].SizeInBytes;
         }
 
         BrokerMetrics.TieringBacklogBytes = backlog;
         foreach (LocalPartition gone in ForgottenPartitions())
         {
             _progress.Remove(gone);
+        }
+    }
+
+    private async Task TierAsync(PartitionTierer tierer, LocalPartition partition, int epoch, PartitionProgress progress, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await tierer.RunAsync(partition, epoch, cancellationToken).ConfigureAwait(false);
+            progress.Failures = 0;
+            await SweepOrphansIfDueAsync(partition, progress, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception error) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Read the manifest afresh next time: it may have moved on (another writer, a newer leader).
+            partition.Remote = null;
+            progress.Failures++;
+            progress.RetryAt = _time.GetTimestamp() + (long)(_time.TimestampFrequency * Math.Min(60, Math.Pow(2, progress.Failures - 1)));
+            if (progress.Failures == 1 || progress.Failures % 10 == 0)
+            {
+                LogPassFailed(logger, partition.TopicPartition, progress.Failures, error is RemoteTierFencedException ? error.Message : error.ToString());
+            }
         }
     }
 

@@ -36,4 +36,32 @@ public readonly ref struct RecordBatch
             return new RecordEnumerator(Header, Bytes[RecordsOffset..]);
         }
     }
+
+    /// <summary>
+    /// The first record with timestamp ≥ <paramref name="timestamp"/> (Kafka's ListOffsets by time), or null when the
+    /// batch is older. For a compressed batch (whose records are not decoded here) the answer is its base offset and
+    /// max timestamp: never later than the true record, so a consumer seeking there misses nothing.
+    /// </summary>
+    public TimestampOffset? FindTimestamp(long timestamp)
+    {
+        if (Header.MaxTimestamp < timestamp)
+        {
+            return null;
+        }
+
+        if (Header.Compression != CompressionType.None)
+        {
+            return new TimestampOffset(Header.MaxTimestamp, Header.BaseOffset);
+        }
+
+        foreach (Record record in Records)
+        {
+            if (record.Timestamp >= timestamp)
+            {
+                return new TimestampOffset(record.Timestamp, record.Offset);
+            }
+        }
+
+        return null;
+    }
 }

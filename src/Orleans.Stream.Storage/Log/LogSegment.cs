@@ -224,8 +224,7 @@ internal sealed class LogSegment
 
     /// <summary>
     /// The first record with timestamp ≥ <paramref name="timestamp"/> and offset below <paramref name="upperOffset"/>,
-    /// or null. For a compressed batch (whose records are not decoded here) the answer is the batch's base offset and
-    /// max timestamp: never later than the true record, so a consumer seeking there misses nothing.
+    /// or null (<see cref="RecordBatch.FindTimestamp"/> says how compressed batches answer).
     /// </summary>
     public TimestampOffset? FindByTimestamp(long timestamp, long limit, long upperOffset)
     {
@@ -247,17 +246,9 @@ internal sealed class LogSegment
                     throw new CorruptRecordException($"Segment {LogPath} is damaged: batch at position {position} fails its CRC check.");
                 }
 
-                if (header.Compression != CompressionType.None)
+                if (new RecordBatch(batch).FindTimestamp(timestamp) is { } found)
                 {
-                    return new TimestampOffset(header.MaxTimestamp, header.BaseOffset);
-                }
-
-                foreach (Record record in new RecordBatch(batch).Records)
-                {
-                    if (record.Timestamp >= timestamp)
-                    {
-                        return new TimestampOffset(record.Timestamp, record.Offset);
-                    }
+                    return found;
                 }
             }
 

@@ -35,6 +35,8 @@ public sealed class TieredStorageTests : IAsyncLifetime
             broker.TieringInterval = TimeSpan.FromMilliseconds(200);
             broker.RetentionCheckInterval = TimeSpan.FromMilliseconds(200);
             broker.RemoteReadChunkBytes = 16 << 10; // many chunks per segment: reads cross chunk boundaries
+            broker.RemoteOrphanCheckInterval = TimeSpan.FromSeconds(1);
+            broker.RemoteOrphanMinAge = TimeSpan.FromSeconds(2);
         }
 
         return survivesKills
@@ -103,6 +105,17 @@ public sealed class TieredStorageTests : IAsyncLifetime
         }
 
         Assert.Equal(acknowledged.Count, records.Count);
+
+        // Offsets by time find remote records too (the remote time index, then the batches).
+        foreach (int p in (int[])[0, 1])
+        {
+            foreach (long wanted in (long[])[1_750_000_000_000, 1_750_000_000_777, 1_750_000_001_500])
+            {
+                (long offset, long timestamp) = acknowledged.Where(a => a.Key.Item1 == p && a.Value.Timestamp >= wanted).Select(a => (a.Key.Item2, a.Value.Timestamp)).Min();
+                ListOffsetsResponse found = await _cluster.Cluster.Client.GetGrain<IPartitionGrain>($"tiered/{p}").ListOffsets(wanted);
+                Assert.Equal((ErrorCode.None, offset, timestamp), (found.Error, found.Offset, found.Timestamp));
+            }
+        }
     }
 
     [Fact]
@@ -155,6 +168,12 @@ public sealed class TieredStorageTests : IAsyncLifetime
         Assert.Equal("fresh299", Encoding.UTF8.GetString(records[^1].Value!.Value.Span)[..8]);
         FetchResponse below = await _cluster.Cluster.Client.GetGrain<IPartitionGrain>("expiring/0").Fetch(new FetchRequest(0, 1 << 20, 0));
         Assert.Equal((ErrorCode.OffsetOutOfRange, start), (below.Error, below.LogStartOffset));
+
+        // A blob no manifest records (an upload cut off by a crash) is swept once old enough; recorded ones stay.
+        BlobClient orphan = _container.GetBlobClient("expiring/0/00000000000099999999.log");
+        await orphan.UploadAsync(BinaryData.FromBytes(new byte[100]));
+        await Eventually.TrueAsync(async () => !await orphan.ExistsAsync(), TimeSpan.FromSeconds(30), () => "the orphan blob is still there");
+        Assert.True(await _container.GetBlobClient($"expiring/0/{start:D20}.log").ExistsAsync());
     }
 
     [Fact]
@@ -188,8 +207,16 @@ public sealed class TieredStorageTests : IAsyncLifetime
             Assert.True(log.Segments.Count > 5, $"broker {broker} has only {log.Segments.Count} local segments");
         }
 
+        // A consumer of the remote part meanwhile waits (its fetches fail with a retriable error) rather than failing.
+        await using Consumer early = client.CreateConsumer();
+        early.Assign([new TopicPartitionOffset("tiered", 0, 0)]);
+        Task<List<ConsumeResult>> earlyRead = early.ReadAsync(900, TimeSpan.FromSeconds(120));
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.False(earlyRead.IsCompleted);
+
         // Back again: tiering catches up by itself, and every record is readable from offset 0.
         await _azurite.StartAgainAsync();
+        Assert.Equal(Enumerable.Range(0, 900).Select(i => (long)i), (await earlyRead).Select(r => r.Offset));
         await Eventually.TrueAsync(() => Task.FromResult(partition.Replicas.All(b => LocalSegments(b, 0) == 1)), TimeSpan.FromSeconds(90),
             () => $"catch-up: {string.Join(", ", partition.Replicas.Select(b => $"{b}={LocalSegments(b, 0)}"))}");
         await using Consumer consumer = client.CreateConsumer();
@@ -267,6 +294,43 @@ public sealed class TieredStorageTests : IAsyncLifetime
         List<ConsumeResult> records = await consumer.ReadAsync(800, TimeSpan.FromSeconds(60));
         Assert.Equal(Enumerable.Range(0, 800).Select(i => (long)i), records.Select(r => r.Offset));
         Assert.Equal(800, records.Select(r => Encoding.UTF8.GetString(r.Value!.Value.Span).Split(':')[0]).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task A_corrupt_remote_segment_is_a_clear_error_naming_the_blob_never_wrong_data()
+    {
+        OrleansStreamClient client = _cluster.Client;
+        await CreateTieredTopicAsync("tiered", partitions: 1, ("local.retention.bytes", "0"), ("retention.ms", "-1"));
+        await using (Producer producer = client.CreateProducer(new ProducerOptions { BatchSize = 4096 }))
+        {
+            for (int i = 0; i < 300; i++)
+            {
+                await producer.ProduceAsync("tiered", null, Encoding.UTF8.GetBytes($"r{i}:" + new string('x', 400)));
+            }
+        }
+
+        PartitionDescription partition = (await client.Admin.DescribeTopicAsync("tiered")).Partitions[0];
+        await Eventually.TrueAsync(() => Task.FromResult(partition.Replicas.All(b => LocalSegments(b, 0) == 1)), TimeSpan.FromSeconds(30), () => "tiering");
+
+        // One flipped bit inside a record of the first remote segment.
+        BlobClient blob = _container.GetBlobClient("tiered/0/00000000000000000000.log");
+        byte[] bytes = (await blob.DownloadContentAsync()).Value.Content.ToArray();
+        bytes[200] ^= 0x10;
+        await blob.UploadAsync(BinaryData.FromBytes(bytes), overwrite: true);
+
+        await using Consumer consumer = client.CreateConsumer();
+        consumer.Assign([new TopicPartitionOffset("tiered", 0, 0)]);
+        var error = await Assert.ThrowsAsync<OrleansStreamException>(() => consumer.ReadAsync(1));
+        Assert.Equal(ErrorCode.CorruptMessage, error.Code);
+        Assert.Contains("tiered/0/00000000000000000000.log", error.Message);
+
+        // The segments after it are still served, byte for byte as produced.
+        long second = (await new Orleans.Stream.Tiering.RemoteLogStore(_container).ReadManifestAsync(new TopicPartition("tiered", 0), (await client.Admin.DescribeTopicAsync("tiered")).TopicId)).Manifest.Segments[1].BaseOffset;
+        await using Consumer later = client.CreateConsumer();
+        later.Assign([new TopicPartitionOffset("tiered", 0, second)]);
+        ConsumeResult record = (await later.ReadAsync(1))[0];
+        Assert.Equal(second, record.Offset);
+        Assert.StartsWith($"r{second}:", Encoding.UTF8.GetString(record.Value!.Value.Span), StringComparison.Ordinal);
     }
 
     /// <summary>A tiered topic, replication factor 2, of 16 KiB segments (many per test), with <paramref name="configs"/>.</summary>
