@@ -29,19 +29,28 @@ public sealed class RemoteLogStore(BlobContainerClient container)
     public Task CreateIfMissingAsync(CancellationToken cancellationToken = default) =>
         Container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
 
-    /// <summary>The partition's manifest and its ETag; an empty manifest (and no ETag) when there is none yet.</summary>
+    /// <summary>
+    /// The partition's manifest for topic <paramref name="topicId"/> and its ETag: an empty manifest when there is none
+    /// yet (no ETag) or when the one stored belongs to an older topic of the same name (its ETag, so a write replaces it).
+    /// </summary>
     public async Task<(RemoteManifest Manifest, ETag? ETag)> ReadManifestAsync(TopicPartition partition, Guid topicId, CancellationToken cancellationToken = default)
+    {
+        (RemoteManifest? stored, ETag? etag) = await ReadStoredManifestAsync(partition, cancellationToken).ConfigureAwait(false);
+        return (stored is not null && stored.TopicId == topicId ? stored : RemoteManifest.Empty(topicId), etag);
+    }
+
+    /// <summary>The manifest stored for the partition, whichever topic id it names, and its ETag; nulls when there is none.</summary>
+    private async Task<(RemoteManifest? Manifest, ETag? ETag)> ReadStoredManifestAsync(TopicPartition partition, CancellationToken cancellationToken)
     {
         try
         {
             Response<BlobDownloadResult> download = await Container.GetBlobClient(RemotePaths.Manifest(partition))
                 .DownloadContentAsync(cancellationToken).ConfigureAwait(false);
-            RemoteManifest manifest = RemoteManifest.FromJson(download.Value.Content.ToMemory().Span);
-            return manifest.TopicId == topicId ? (manifest, download.Value.Details.ETag) : (RemoteManifest.Empty(topicId), download.Value.Details.ETag);
+            return (RemoteManifest.FromJson(download.Value.Content.ToMemory().Span), download.Value.Details.ETag);
         }
         catch (RequestFailedException error) when (error.Status == 404)
         {
-            return (RemoteManifest.Empty(topicId), null);
+            return (null, null);
         }
     }
 
@@ -164,6 +173,39 @@ public sealed class RemoteLogStore(BlobContainerClient container)
             await Container.GetBlobClient(RemotePaths.Segment(partition, baseOffset, extension))
                 .DeleteIfExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Deletes everything the remote tier holds of a partition of the deleted topic <paramref name="topicId"/>: its
+    /// segment blobs, then its manifest. A manifest of another topic id (the name was reused) is left alone, and so are
+    /// its blobs. Returns how many blobs it deleted.
+    /// </summary>
+    public async Task<int> DeletePartitionAsync(TopicPartition partition, Guid topicId, CancellationToken cancellationToken = default)
+    {
+        (RemoteManifest? stored, ETag? etag) = await ReadStoredManifestAsync(partition, cancellationToken).ConfigureAwait(false);
+        if (stored is not null && stored.TopicId != topicId)
+        {
+            return 0; // the name now belongs to a newer topic
+        }
+
+        string prefix = RemotePaths.PartitionPrefix(partition);
+        int deleted = 0;
+        await foreach (BlobItem item in Container.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken).ConfigureAwait(false))
+        {
+            if (RemotePaths.TryParseSegment(item.Name, prefix, out _))
+            {
+                await Container.GetBlobClient(item.Name).DeleteIfExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+                deleted++;
+            }
+        }
+
+        if (etag is { } known)
+        {
+            await Container.GetBlobClient(RemotePaths.Manifest(partition)).DeleteIfExistsAsync(
+                conditions: new BlobRequestConditions { IfMatch = known }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
+        return deleted;
     }
 
     /// <summary>

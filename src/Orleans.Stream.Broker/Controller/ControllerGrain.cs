@@ -174,6 +174,11 @@ internal sealed partial class ControllerGrain(
         }
 
         LogDeleted(logger, name, topic.TopicId);
+        if (tier.IsEnabled && topic.Configs.GetValueOrDefault(TopicConfigNames.RemoteStorageEnable) == "true")
+        {
+            // The remote tier's copy goes in the background: it may be many blobs, and the store may be slow or down.
+            _ = Task.Run(() => tier.DeleteTopicAsync(topic));
+        }
     }
 
     public Task<string[]> ListTopics()

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Hosting;
@@ -50,12 +51,12 @@ public static class BrokerSiloBuilderExtensions
         services.AddSingleton<BrokerDirectory>();
         services.AddSingleton<LogManager>();
         services.AddSingleton<MembershipWatcher>();
-        services.AddSingleton(sp => new RemoteTier(sp.GetService<RemoteLogStore>(), new RemoteReadOptions
-        {
-            CacheBytes = options.RemoteReadCacheBytes,
-            ChunkSize = options.RemoteReadChunkBytes,
-        }));
+        services.AddSingleton(sp => new RemoteTier(
+            sp.GetService<RemoteLogStore>(),
+            new RemoteReadOptions { CacheBytes = options.RemoteReadCacheBytes, ChunkSize = options.RemoteReadChunkBytes },
+            sp.GetRequiredService<ILogger<RemoteTier>>()));
         services.AddSingleton<TieringLoop>();
+        services.AddHealthChecks().AddCheck<TieringHealthCheck>(TieringHealthCheck.Name);
         services.AddSingleton<BrokerLifecycle>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<BrokerLifecycle>());
         return builder;

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Orleans.Stream.Broker.Logs;
 using Orleans.Stream.Tiering;
 
@@ -8,9 +9,9 @@ namespace Orleans.Stream.Broker.Tiering;
 /// manifest (kept on its <see cref="LocalPartition"/>). Disabled when the silo was given no remote store; a topic
 /// with <c>remote.storage.enable=true</c> is then refused.
 /// </summary>
-internal sealed class RemoteTier(RemoteLogStore? store, RemoteReadOptions? readOptions = null)
+internal sealed partial class RemoteTier(RemoteLogStore? store, RemoteReadOptions readOptions, ILogger<RemoteTier> logger)
 {
-    private readonly RemoteLogReader? _reader = store is null ? null : new RemoteLogReader(store, readOptions ?? new RemoteReadOptions());
+    private readonly RemoteLogReader? _reader = store is null ? null : new RemoteLogReader(store, readOptions);
 
     public bool IsEnabled => store is not null;
 
@@ -31,6 +32,44 @@ internal sealed class RemoteTier(RemoteLogStore? store, RemoteReadOptions? readO
         return manifest;
     }
 
+    /// <summary>
+    /// Deletes a deleted topic's remote segments and manifests, partition by partition, retrying a few times (the
+    /// controller starts it in the background: it may be many blobs, and the store may be slow or down).
+    /// </summary>
+    public async Task DeleteTopicAsync(TopicDescription topic)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                int blobs = 0;
+                for (int partition = 0; partition < topic.Partitions.Length; partition++)
+                {
+                    blobs += await Store.DeletePartitionAsync(new TopicPartition(topic.Name, partition), topic.TopicId).ConfigureAwait(false);
+                }
+
+                LogRemoteDeleted(logger, topic.Name, blobs);
+                return;
+            }
+            catch (Exception error)
+            {
+                LogRemoteDeleteFailed(logger, topic.Name, attempt, error.Message);
+                if (attempt == 5)
+                {
+                    return; // what is left of a re-created name is swept as orphans by its leader
+                }
+
+                await Task.Delay(TimeSpan.FromSeconds(attempt * 10)).ConfigureAwait(false);
+            }
+        }
+    }
+
     private static OrleansStreamException Disabled() =>
         new(ErrorCode.InvalidConfig, "This broker has no remote tier configured (Broker silo option: a blob store for tiering).");
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Deleted {Count} remote blobs of deleted topic {Topic}")]
+    private static partial void LogRemoteDeleted(ILogger logger, string topic, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Deleting the remote tier's copy of deleted topic {Topic} failed (attempt {Attempt}): {Reason}")]
+    private static partial void LogRemoteDeleteFailed(ILogger logger, string topic, int attempt, string reason);
 }

@@ -16,6 +16,10 @@ internal sealed partial class TieringLoop(LogManager logs, RemoteTier tier, IOpt
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly Dictionary<LocalPartition, PartitionProgress> _progress = [];
+    private volatile TieringStatus _status = TieringStatus.Idle;
+
+    /// <summary>As of the last pass: the backlog, and the partitions whose tiering keeps failing.</summary>
+    public TieringStatus Status => _status;
 
     public async Task RunAsync(CancellationToken stopping)
     {
@@ -86,6 +90,16 @@ internal sealed partial class TieringLoop(LogManager logs, RemoteTier tier, IOpt
         }
 
         BrokerMetrics.TieringBacklogBytes = backlog;
+        List<TieringFailure>? failing = null;
+        foreach ((LocalPartition partition, PartitionProgress progress) in _progress)
+        {
+            if (progress.Failures > 0)
+            {
+                (failing ??= []).Add(new TieringFailure(partition.TopicPartition, progress.Failures, progress.LastError ?? ""));
+            }
+        }
+
+        _status = new TieringStatus(backlog, failing ?? []);
         foreach (LocalPartition gone in ForgottenPartitions())
         {
             _progress.Remove(gone);
@@ -98,6 +112,7 @@ internal sealed partial class TieringLoop(LogManager logs, RemoteTier tier, IOpt
         {
             await tierer.RunAsync(partition, epoch, cancellationToken).ConfigureAwait(false);
             progress.Failures = 0;
+            progress.LastError = null;
             await SweepOrphansIfDueAsync(partition, progress, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception error) when (!cancellationToken.IsCancellationRequested)
@@ -105,6 +120,7 @@ internal sealed partial class TieringLoop(LogManager logs, RemoteTier tier, IOpt
             // Read the manifest afresh next time: it may have moved on (another writer, a newer leader).
             partition.Remote = null;
             progress.Failures++;
+            progress.LastError = error.Message;
             progress.RetryAt = _time.GetTimestamp() + (long)(_time.TimestampFrequency * Math.Min(60, Math.Pow(2, progress.Failures - 1)));
             if (progress.Failures == 1 || progress.Failures % 10 == 0)
             {
@@ -165,6 +181,8 @@ internal sealed partial class TieringLoop(LogManager logs, RemoteTier tier, IOpt
         public long RetryAt { get; set; }
 
         public long LastSweep { get; set; } = lastSweep;
+
+        public string? LastError { get; set; }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Tiering {Partition} failed ({Failures} in a row); local segments stay until it succeeds: {Reason}")]

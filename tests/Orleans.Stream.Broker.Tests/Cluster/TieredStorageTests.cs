@@ -1,6 +1,8 @@
 using System.Text;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Orleans.Stream.Broker.Logs;
 using Orleans.Stream.Broker.Tests.Support;
 using Orleans.Stream.Client;
@@ -207,6 +209,11 @@ public sealed class TieredStorageTests : IAsyncLifetime
             Assert.True(log.Segments.Count > 5, $"broker {broker} has only {log.Segments.Count} local segments");
         }
 
+        // The leader's health check turns Degraded and names the partition.
+        await Eventually.TrueAsync(async () => (await TieringHealthAsync(partition.Leader)).Status == HealthStatus.Degraded,
+            TimeSpan.FromSeconds(30), () => "the tiering health check stayed healthy during the outage");
+        Assert.Contains("tiered/0", (await TieringHealthAsync(partition.Leader)).Description);
+
         // A consumer of the remote part meanwhile waits (its fetches fail with a retriable error) rather than failing.
         await using Consumer early = client.CreateConsumer();
         early.Assign([new TopicPartitionOffset("tiered", 0, 0)]);
@@ -217,6 +224,8 @@ public sealed class TieredStorageTests : IAsyncLifetime
         // Back again: tiering catches up by itself, and every record is readable from offset 0.
         await _azurite.StartAgainAsync();
         Assert.Equal(Enumerable.Range(0, 900).Select(i => (long)i), (await earlyRead).Select(r => r.Offset));
+        await Eventually.TrueAsync(async () => (await TieringHealthAsync(partition.Leader)).Status == HealthStatus.Healthy,
+            TimeSpan.FromSeconds(90), () => "the tiering health check did not recover");
         await Eventually.TrueAsync(() => Task.FromResult(partition.Replicas.All(b => LocalSegments(b, 0) == 1)), TimeSpan.FromSeconds(90),
             () => $"catch-up: {string.Join(", ", partition.Replicas.Select(b => $"{b}={LocalSegments(b, 0)}"))}");
         await using Consumer consumer = client.CreateConsumer();
@@ -331,6 +340,18 @@ public sealed class TieredStorageTests : IAsyncLifetime
         ConsumeResult record = (await later.ReadAsync(1))[0];
         Assert.Equal(second, record.Offset);
         Assert.StartsWith($"r{second}:", Encoding.UTF8.GetString(record.Value!.Value.Span), StringComparison.Ordinal);
+
+        // Deleting the topic deletes its remote copy too.
+        await client.Admin.DeleteTopicAsync("tiered");
+        await Eventually.TrueAsync(async () =>
+        {
+            await foreach (BlobItem _ in _container.GetBlobsAsync(new GetBlobsOptions { Prefix = "tiered/" }))
+            {
+                return false;
+            }
+
+            return true;
+        }, TimeSpan.FromSeconds(30), () => "blobs of the deleted topic are left");
     }
 
     /// <summary>A tiered topic, replication factor 2, of 16 KiB segments (many per test), with <paramref name="configs"/>.</summary>
@@ -343,6 +364,12 @@ public sealed class TieredStorageTests : IAsyncLifetime
         }
 
         return _cluster.Client.Admin.CreateTopicAsync(name, partitions, replicationFactor: 2, all);
+    }
+
+    private async Task<HealthReportEntry> TieringHealthAsync(int broker)
+    {
+        HealthReport report = await _cluster.ServicesOf(broker).GetRequiredService<HealthCheckService>().CheckHealthAsync();
+        return report.Entries["ostream-tiering"];
     }
 
     private PartitionLog LocalLog(int broker) => _cluster.LogsOf(broker).Find(new TopicPartition("tiered", 0))!.Log;

@@ -102,11 +102,13 @@ internal sealed class BrokerCluster : IAsyncDisposable
     public int[] BrokerIds => [.. _brokerIds.Values.Order()];
 
     /// <summary>Broker <paramref name="brokerId"/>'s log manager, to look at its replicas' logs directly.</summary>
-    public Logs.LogManager LogsOf(int brokerId)
+    public Logs.LogManager LogsOf(int brokerId) => ServicesOf(brokerId).GetRequiredService<Logs.LogManager>();
+
+    /// <summary>Broker <paramref name="brokerId"/>'s silo services (its health checks, say).</summary>
+    public IServiceProvider ServicesOf(int brokerId)
     {
         string name = _brokerIds.Single(pair => pair.Value == brokerId).Key;
-        InProcessSiloHandle silo = Cluster.Silos.Single(s => s.Name == name);
-        return silo.SiloHost.Services.GetRequiredService<Logs.LogManager>();
+        return Cluster.Silos.Single(s => s.Name == name).SiloHost.Services;
     }
 
     /// <summary>Starts a new silo as broker <paramref name="brokerId"/>, over that broker's data directory.</summary>
