@@ -22,6 +22,8 @@ public sealed class RemoteLogStore(BlobContainerClient container)
     private const int TransferSize = 4 << 20;
     private const int MaxConcurrency = 4;
     private const int MaxManifestAttempts = 20;
+    private const int MaxCreateAttempts = 5;
+    private static BlobRequestConditions CreateOnly => new() { IfNoneMatch = ETag.All };
     private static readonly UploadTransferValidationOptions Md5Upload = new() { ChecksumAlgorithm = StorageChecksumAlgorithm.MD5 };
 
     public BlobContainerClient Container { get; } = container;
@@ -56,19 +58,88 @@ public sealed class RemoteLogStore(BlobContainerClient container)
 
     /// <summary>
     /// Uploads a sealed segment's stretch (its log and two indexes) and then records it in the manifest; returns the
-    /// manifest that includes it. Retrying after any failure is safe: blobs are overwritten whole, and a segment
-    /// already recorded stays as it is. The uploading leader's epoch fences the manifest: once a newer leader has
-    /// written it, recording fails with <see cref="RemoteTierFencedException"/>.
+    /// manifest that includes it. The uploading leader's epoch fences the manifest: once a newer leader has written
+    /// it, recording fails with <see cref="RemoteTierFencedException"/>.
+    /// <para>
+    /// Blobs are only ever created, never overwritten: a blob already at a name is either recorded (then this upload
+    /// stops: the segment is remote) or left by an interrupted upload, which is deleted and replaced only after a fresh
+    /// read of the manifest shows this leader's epoch is still the newest. A leader that claims the manifest
+    /// (<see cref="RemoteManifest.FencedFor"/>) before it uploads anything can therefore never have its recorded blobs
+    /// replaced by a deposed one, whose segment boundaries may differ.
+    /// </para>
     /// </summary>
     public async Task<RemoteManifest> UploadSegmentAsync(TopicPartition partition, Guid topicId, TierableSegment segment, int leaderEpoch, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(segment);
-        uint crc = await UploadLogAsync(RemotePaths.Segment(partition, segment.BaseOffset, SegmentFiles.LogExtension), segment, cancellationToken).ConfigureAwait(false);
-        await UploadSmallAsync(RemotePaths.Segment(partition, segment.BaseOffset, SegmentFiles.IndexExtension), segment.OffsetIndex, cancellationToken).ConfigureAwait(false);
-        await UploadSmallAsync(RemotePaths.Segment(partition, segment.BaseOffset, SegmentFiles.TimeIndexExtension), segment.TimeIndex, cancellationToken).ConfigureAwait(false);
+        var target = new UploadTarget(partition, topicId, segment.BaseOffset, leaderEpoch);
+        uint crc = 0;
+        RemoteManifest? recorded =
+            await CreateBlobAsync(target, SegmentFiles.LogExtension, async name => crc = await UploadLogAsync(name, segment, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false) ??
+            await CreateBlobAsync(target, SegmentFiles.IndexExtension, name => UploadSmallAsync(name, segment.OffsetIndex, cancellationToken), cancellationToken).ConfigureAwait(false) ??
+            await CreateBlobAsync(target, SegmentFiles.TimeIndexExtension, name => UploadSmallAsync(name, segment.TimeIndex, cancellationToken), cancellationToken).ConfigureAwait(false);
+        if (recorded is not null)
+        {
+            return recorded;
+        }
+
         var remote = new RemoteSegment(segment.BaseOffset, segment.LastOffset, segment.MaxTimestamp, segment.SizeInBytes, segment.Epochs, crc, DateTimeOffset.UtcNow);
         return await UpdateManifestAsync(partition, topicId, manifest => manifest.FencedFor(leaderEpoch).With(remote), cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Runs <paramref name="create"/> (an upload that fails if the blob exists) for one of a segment's blobs. Returns
+    /// null once the blob is created, or the manifest if it shows the segment already recorded. A leftover blob is
+    /// deleted (if unchanged since seen) and the upload tried again, unless a newer leader has claimed the manifest.
+    /// </summary>
+    private async Task<RemoteManifest?> CreateBlobAsync(UploadTarget target, string extension, Func<string, Task> create, CancellationToken cancellationToken)
+    {
+        string name = RemotePaths.Segment(target.Partition, target.BaseOffset, extension);
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await create(name).ConfigureAwait(false);
+                return null;
+            }
+            catch (RequestFailedException error) when (error.Status is 409 or 412 && attempt < MaxCreateAttempts)
+            {
+                // Seen first, then the manifest: a newer leader claims the manifest before it creates any blob, so if
+                // this blob is one of its, the manifest read below already names its epoch.
+                BlobClient blob = Container.GetBlobClient(name);
+                ETag seen;
+                try
+                {
+                    seen = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value.ETag;
+                }
+                catch (RequestFailedException gone) when (gone.Status == 404)
+                {
+                    continue;
+                }
+
+                (RemoteManifest manifest, _) = await ReadManifestAsync(target.Partition, target.TopicId, cancellationToken).ConfigureAwait(false);
+                manifest = manifest.FencedFor(target.LeaderEpoch);
+                foreach (RemoteSegment segment in manifest.Segments)
+                {
+                    if (segment.BaseOffset == target.BaseOffset)
+                    {
+                        return manifest;
+                    }
+                }
+
+                try
+                {
+                    await blob.DeleteIfExistsAsync(conditions: new BlobRequestConditions { IfMatch = seen }, cancellationToken: cancellationToken).ConfigureAwait(false);
+                }
+                catch (RequestFailedException changed) when (changed.Status == 412)
+                {
+                    // Someone replaced it meanwhile: look again.
+                }
+            }
+        }
+    }
+
+    /// <summary>Which segment an upload is for, and by which leader.</summary>
+    private readonly record struct UploadTarget(TopicPartition Partition, Guid TopicId, long BaseOffset, int LeaderEpoch);
 
     /// <summary>
     /// Applies <paramref name="change"/> to the manifest and writes it only if nobody wrote it meanwhile (ETag); on a
@@ -290,7 +361,7 @@ public sealed class RemoteLogStore(BlobContainerClient container)
                 await ReturnOldestAsync(inFlight).ConfigureAwait(false);
             }
 
-            await blob.CommitBlockListAsync(blockIds, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await blob.CommitBlockListAsync(blockIds, new CommitBlockListOptions { Conditions = CreateOnly }, cancellationToken).ConfigureAwait(false);
             return crc.GetCurrentHashAsUInt32();
         }
         finally
@@ -304,9 +375,9 @@ public sealed class RemoteLogStore(BlobContainerClient container)
         }
     }
 
-    /// <summary>An index: one MD5-checked put.</summary>
+    /// <summary>An index: one MD5-checked put, creating the blob only.</summary>
     private async Task UploadSmallAsync(string blobName, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken) =>
-        await Container.GetBlobClient(blobName).UploadAsync(BinaryData.FromBytes(bytes), new BlobUploadOptions { TransferValidation = Md5Upload }, cancellationToken).ConfigureAwait(false);
+        await Container.GetBlobClient(blobName).UploadAsync(BinaryData.FromBytes(bytes), new BlobUploadOptions { TransferValidation = Md5Upload, Conditions = CreateOnly }, cancellationToken).ConfigureAwait(false);
 
     /// <summary>Waits for the oldest block upload; once it succeeded, its buffer goes back to the pool.</summary>
     private static async Task ReturnOldestAsync(Queue<(Task Stage, byte[] Buffer)> inFlight)

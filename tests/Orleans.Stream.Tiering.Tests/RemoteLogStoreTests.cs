@@ -95,6 +95,31 @@ public sealed class RemoteLogStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_leftover_blob_is_replaced_by_the_current_leader_but_a_deposed_leader_never_replaces_a_recorded_one()
+    {
+        // A crash left a log blob at segment 0's name (another extent, say); the leader of epoch 4 replaces it.
+        await _store.Container.GetBlobClient("orders/3/00000000000000000000.log").UploadAsync(BinaryData.FromBytes(new byte[777]));
+        (TierableSegment upload, byte[] log) = await SegmentAsync(baseOffset: 0, lastOffset: 99, logBytes: 20_000);
+        RemoteManifest manifest = await _store.UploadSegmentAsync(Partition, TopicId, upload, leaderEpoch: 4);
+        Assert.Equal(log, await _store.ReadWholeLogAsync(Partition, Assert.Single(manifest.Segments)));
+
+        // A new leader (epoch 5) claims the manifest; the deposed one (epoch 4), whose segment 100 ends elsewhere,
+        // finds the new leader's blob there and stops, leaving it as it is.
+        (TierableSegment ours, byte[] ourLog) = await SegmentAsync(baseOffset: 100, lastOffset: 199, logBytes: 20_000);
+        (TierableSegment theirs, _) = await SegmentAsync(baseOffset: 100, lastOffset: 149, logBytes: 9_000);
+        await _store.UpdateManifestAsync(Partition, TopicId, m => m.FencedFor(5));
+        manifest = await _store.UploadSegmentAsync(Partition, TopicId, ours, leaderEpoch: 5);
+        await Assert.ThrowsAsync<RemoteTierFencedException>(() => _store.UploadSegmentAsync(Partition, TopicId, theirs, leaderEpoch: 4));
+        Assert.Equal(ourLog, await _store.ReadWholeLogAsync(Partition, manifest.Segments[1]));
+        Assert.Equal([0L, 100L], (await _store.ReadManifestAsync(Partition, TopicId)).Manifest.Segments.Select(s => s.BaseOffset));
+
+        // The same leader uploading a recorded segment again finds it recorded and changes nothing.
+        RemoteManifest again = await _store.UploadSegmentAsync(Partition, TopicId, ours, leaderEpoch: 5);
+        Assert.Equal(manifest.Segments.Select(s => (s.BaseOffset, s.LastOffset)), again.Segments.Select(s => (s.BaseOffset, s.LastOffset)));
+        Assert.Equal(ourLog, await _store.ReadWholeLogAsync(Partition, again.Segments[1]));
+    }
+
+    [Fact]
     public async Task Blobs_of_an_interrupted_upload_are_invisible_and_the_orphan_pass_removes_only_them()
     {
         (TierableSegment recorded, _) = await SegmentAsync(baseOffset: 0, lastOffset: 49, logBytes: 2000);

@@ -19,7 +19,16 @@ internal sealed partial class PartitionTierer(RemoteTier tier, TimeProvider time
     public async Task<long> RunAsync(LocalPartition partition, int leaderEpoch, CancellationToken cancellationToken)
     {
         PartitionLog log = partition.Log;
-        RemoteManifest manifest = (await tier.GetManifestAsync(partition, cancellationToken).ConfigureAwait(false)).FencedFor(leaderEpoch);
+        RemoteManifest manifest = await tier.GetManifestAsync(partition, cancellationToken).ConfigureAwait(false);
+        if (manifest.LeaderEpoch < leaderEpoch)
+        {
+            // Claim the manifest before creating any blob: from now on a deposed leader can neither record a segment
+            // nor replace a blob of ours (RemoteLogStore.UploadSegmentAsync reads the claim before it deletes anything).
+            manifest = await tier.Store.UpdateManifestAsync(partition.TopicPartition, partition.TopicId, current => current.FencedFor(leaderEpoch), cancellationToken).ConfigureAwait(false);
+            partition.Remote = manifest;
+        }
+
+        manifest = manifest.FencedFor(leaderEpoch);
         log.MarkTiered(manifest.EndOffset);
         manifest = await ApplyRetentionAsync(partition, manifest, leaderEpoch, cancellationToken).ConfigureAwait(false);
 
