@@ -104,6 +104,7 @@ internal sealed record BrokerSiloSettings(
         {
             // Azurite may lag behind the newest service version the SDK speaks; this one both accept.
             var version = new BlobClientOptions(BlobClientOptions.ServiceVersion.V2025_11_05);
+            version.Retry.NetworkTimeout = TimeSpan.FromSeconds(30); // a hung request (at most 4 MiB) gives up long before the SDK's 100 s
             BlobServiceClient blobs = IsEndpoint(storage, out Uri? endpoint)
                 ? new BlobServiceClient(endpoint, new DefaultAzureCredential(), version)
                 : new BlobServiceClient(storage, version);
