@@ -290,7 +290,11 @@ internal sealed partial class PartitionGrain(
             LogRemoteReadFailed(logger, _topicPartition, request.Offset, corrupt.Message);
             return FetchResponse.Failed(ErrorCode.CorruptMessage, $"{_topicPartition}: the remote tier's copy of offset {request.Offset} is unusable: {corrupt.Message}", _local.LogStartOffset, log.HighWatermark);
         }
-        catch (Exception error) when (error is not OperationCanceledException || !_leading.IsCancellationRequested)
+        catch (Exception) when (_leading.IsCancellationRequested)
+        {
+            return FetchResponse.Failed(ErrorCode.NotLeaderOrFollower, $"Broker {logs.BrokerId} no longer leads {_topicPartition}.");
+        }
+        catch (Exception error)
         {
             _local.Remote = null; // read the manifest again next time
             LogRemoteReadFailed(logger, _topicPartition, request.Offset, error.Message);

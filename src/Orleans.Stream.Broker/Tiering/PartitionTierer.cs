@@ -63,7 +63,6 @@ internal sealed partial class PartitionTierer(RemoteTier tier, TimeProvider time
     private async Task<RemoteManifest> ApplyRetentionAsync(LocalPartition partition, RemoteManifest manifest, int leaderEpoch, CancellationToken cancellationToken)
     {
         LogConfig config = partition.Log.Config;
-        long keepFrom = manifest.LogStartOffset;
         IReadOnlyList<RemoteSegment> segments = manifest.Segments;
         int drop = 0;
         if (config.RetentionMs >= 0)
@@ -95,7 +94,7 @@ internal sealed partial class PartitionTierer(RemoteTier tier, TimeProvider time
             return manifest;
         }
 
-        keepFrom = segments[drop - 1].LastOffset + 1;
+        long keepFrom = segments[drop - 1].LastOffset + 1;
         IReadOnlyList<RemoteSegment> removed = [];
         manifest = await tier.Store.UpdateManifestAsync(partition.TopicPartition, partition.TopicId,
             current => current.FencedFor(leaderEpoch).WithoutBefore(keepFrom, out removed), cancellationToken).ConfigureAwait(false);

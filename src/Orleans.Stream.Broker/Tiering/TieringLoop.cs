@@ -115,6 +115,13 @@ internal sealed partial class TieringLoop(LogManager logs, RemoteTier tier, IOpt
             progress.LastError = null;
             await SweepOrphansIfDueAsync(partition, progress, cancellationToken).ConfigureAwait(false);
         }
+        catch (RemoteTierFencedException fenced)
+        {
+            // A newer leader tiers this partition now; this broker learns it has been replaced a moment later. Not a failure.
+            partition.Remote = null;
+            progress.RetryAt = _time.GetTimestamp() + (long)(_time.TimestampFrequency * 10);
+            LogFenced(logger, partition.TopicPartition, fenced.Message);
+        }
         catch (Exception error) when (!cancellationToken.IsCancellationRequested)
         {
             // Read the manifest afresh next time: it may have moved on (another writer, a newer leader).
@@ -124,7 +131,7 @@ internal sealed partial class TieringLoop(LogManager logs, RemoteTier tier, IOpt
             progress.RetryAt = _time.GetTimestamp() + (long)(_time.TimestampFrequency * Math.Min(60, Math.Pow(2, progress.Failures - 1)));
             if (progress.Failures == 1 || progress.Failures % 10 == 0)
             {
-                LogPassFailed(logger, partition.TopicPartition, progress.Failures, error is RemoteTierFencedException ? error.Message : error.ToString());
+                LogPassFailed(logger, partition.TopicPartition, progress.Failures, error.ToString());
             }
         }
     }
@@ -187,6 +194,9 @@ internal sealed partial class TieringLoop(LogManager logs, RemoteTier tier, IOpt
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Tiering {Partition} failed ({Failures} in a row); local segments stay until it succeeds: {Reason}")]
     private static partial void LogPassFailed(ILogger logger, TopicPartition partition, int failures, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Partition}: a newer leader tiers it now; this broker stops ({Reason})")]
+    private static partial void LogFenced(ILogger logger, TopicPartition partition, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Partition}: deleted {Count} orphan blob(s) of interrupted uploads")]
     private static partial void LogOrphansDeleted(ILogger logger, TopicPartition partition, int count);
