@@ -179,6 +179,34 @@ public sealed class TieredStorageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Retention_by_size_counts_remote_and_local_bytes_and_keeps_the_newest()
+    {
+        OrleansStreamClient client = _cluster.Client;
+        await CreateTieredTopicAsync("sized", partitions: 1, ("retention.bytes", "65536"), ("local.retention.bytes", "0"), ("retention.ms", "-1"));
+        await using (Producer producer = client.CreateProducer(new ProducerOptions { BatchSize = 4096 }))
+        {
+            for (int i = 0; i < 600; i++) // about 250 KB: four times the limit
+            {
+                await producer.ProduceAsync("sized", null, Encoding.UTF8.GetBytes($"r{i}:" + new string('s', 400)));
+            }
+        }
+
+        var partition = new TopicPartition("sized", 0);
+        await Eventually.TrueAsync(async () => (await client.Admin.DescribePartitionAsync(partition)) is { Remote: { } remote } state &&
+                remote.LogStartOffset > 0 && remote.SizeInBytes + state.SizeInBytes <= 65536 + 16384,
+            TimeSpan.FromSeconds(30), () => "remote retention by size did not bring the log under retention.bytes");
+        PartitionState sized = await client.Admin.DescribePartitionAsync(partition);
+        Assert.True(sized.Remote!.SizeInBytes + sized.SizeInBytes >= 65536 - 16384, "retention removed more than it had to");
+
+        // The kept part reads back from its new start to the end, remote first.
+        await using Consumer consumer = client.CreateConsumer();
+        consumer.Assign([new TopicPartitionOffset("sized", 0, OffsetSpec.Earliest)]);
+        List<ConsumeResult> records = await consumer.ReadAsync((int)(600 - sized.Remote.LogStartOffset));
+        Assert.Equal(sized.Remote.LogStartOffset, records[0].Offset);
+        Assert.StartsWith("r599:", Encoding.UTF8.GetString(records[^1].Value!.Value.Span), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_blob_store_outage_delays_tiering_and_local_deletion_but_not_produce_and_nothing_is_lost()
     {
         OrleansStreamClient client = _cluster.Client;
