@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
+using Orleans.Stream.ServiceDefaults;
 using Orleans.Stream.Silo;
 
 // ostream-broker: one Orleans.Stream broker silo. docs/operations.md lists every setting; the short form is
@@ -18,6 +19,7 @@ catch (InvalidOperationException error)
     return 2;
 }
 
+builder.AddServiceDefaults(); // OpenTelemetry (OTLP when the AppHost or the operator sets OTEL_EXPORTER_OTLP_ENDPOINT), health checks
 builder.UseOrleans(silo => settings.Configure(silo));
 using IHost host = builder.Build();
 await host.RunAsync();
