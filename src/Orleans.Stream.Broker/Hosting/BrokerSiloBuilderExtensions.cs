@@ -45,6 +45,7 @@ public static class BrokerSiloBuilderExtensions
         });
         builder.UseSiloMetadata(metadata);
         builder.AddPlacementDirector<BrokerPlacement, BrokerPlacementDirector>();
+        builder.AddActivityPropagation(); // a client's trace continues through the grain calls (when anyone listens)
 
         IServiceCollection services = builder.Services;
         services.AddSingleton(Options.Create(options));

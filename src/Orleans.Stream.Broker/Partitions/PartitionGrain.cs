@@ -149,9 +149,17 @@ internal sealed partial class PartitionGrain(
     public async Task<ProduceResponse> Produce(ProduceRequest request)
     {
         long started = Stopwatch.GetTimestamp();
+        using Activity? activity = BrokerActivities.Start("append", _topicPartition);
         try
         {
-            return await AppendAsync(request);
+            ProduceResponse response = await AppendAsync(request);
+            if (activity is not null)
+            {
+                activity.SetTag("messaging.kafka.offset", response.BaseOffset);
+                activity.SetStatus(response.Error == ErrorCode.None ? ActivityStatusCode.Ok : ActivityStatusCode.Error, response.ErrorMessage);
+            }
+
+            return response;
         }
         catch (ObjectDisposedException)
         {
@@ -205,6 +213,7 @@ internal sealed partial class PartitionGrain(
     /// <summary><c>acks=all</c>: waits until the high watermark passes <paramref name="lastOffset"/>; null once it has.</summary>
     private async Task<ProduceResponse?> WaitForInSyncReplicasAsync(long lastOffset)
     {
+        using Activity? activity = BrokerActivities.Start("wait for in-sync replicas", _topicPartition);
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(_leading.Token);
         wait.CancelAfter(Options.ReplicationTimeout);
         try
@@ -228,6 +237,7 @@ internal sealed partial class PartitionGrain(
 
     public async Task<FetchResponse> Fetch(FetchRequest request)
     {
+        using Activity? activity = BrokerActivities.Start("fetch", _topicPartition);
         if (Unavailable() is { } error)
         {
             return FetchResponse.Failed(error.Code, error.Message);

@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Orleans.Stream.Client.Consuming;
+using Orleans.Stream.Client.Diagnostics;
 using Orleans.Stream.Client.Groups;
 using Orleans.Stream.Client.Internal;
 using Orleans.Stream.Client.Metadata;
@@ -597,14 +599,18 @@ public sealed class Consumer : IAsyncDisposable
                     }
 
                     FetchResponse response;
+                    using Activity? activity = ClientActivities.StartFetch(topicPartition, offset);
                     try
                     {
                         int epoch = consumer._metadata.LeaderEpochOf(topicPartition);
                         Task<FetchResponse> fetch = Leader.Fetch(new FetchRequest(offset, options.MaxPartitionFetchBytes, (int)options.FetchMaxWait.TotalMilliseconds));
                         response = await consumer._metadata.AwaitLeaderAnswerAsync(fetch, topicPartition, epoch, options.FetchMaxWait + LeaderCheckSlack).ConfigureAwait(false);
+                        activity?.SetTag("messaging.message.body.size", response.Batches.Length);
+                        ClientActivities.End(activity, response.Error, response.ErrorMessage);
                     }
                     catch (Exception error) when (Transient.IsTransient(error))
                     {
+                        ClientActivities.End(activity, ErrorCode.RequestTimedOut, error.Message);
                         await Task.Delay(Transient.Backoff(++failures, options.RetryBackoff, options.RetryBackoffMax), stop).ConfigureAwait(false);
                         continue;
                     }

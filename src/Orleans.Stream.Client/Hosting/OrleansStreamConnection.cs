@@ -50,6 +50,7 @@ public sealed class OrleansStreamConnection : IAsyncDisposable
         builder.UseOrleansClient(client =>
         {
             client.UseStaticClustering(endpoints);
+            client.AddActivityPropagation();
             client.Configure<ClusterOptions>(options =>
             {
                 options.ClusterId = clusterId;

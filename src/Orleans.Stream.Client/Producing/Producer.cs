@@ -438,6 +438,7 @@ public sealed class Producer : IAsyncDisposable
             ClientMetrics.BatchQueueDuration.Record(Environment.TickCount64 - batch.CreatedAt);
         }
 
+        using Activity? activity = ClientActivities.StartProduce(batch.TopicPartition, batch.RecordCount, batch.Bytes.Length);
         try
         {
             var request = new ProduceRequest(new BatchPayload(batch.Bytes), _options.Acks);
@@ -451,6 +452,7 @@ public sealed class Producer : IAsyncDisposable
             int epoch = _metadata.LeaderEpochOf(batch.TopicPartition);
             ProduceResponse response = await _metadata.AwaitLeaderAnswerAsync(leader.Produce(request), batch.TopicPartition, epoch, LeaderCheckInterval).ConfigureAwait(false);
             ClientMetrics.RequestDuration.Record(Stopwatch.GetElapsedTime(sent).TotalMilliseconds);
+            ClientActivities.End(activity, response.Error, response.ErrorMessage);
             if (response.Error == ErrorCode.None)
             {
                 return (SendOutcome.Acknowledged, response.BaseOffset, null);
@@ -461,6 +463,7 @@ public sealed class Producer : IAsyncDisposable
         catch (Exception error)
         {
             failure = Transient.ToStreamException(error, $"Produce to {batch.TopicPartition}");
+            ClientActivities.End(activity, failure.Code == ErrorCode.None ? ErrorCode.RequestTimedOut : failure.Code, failure.Message);
             if (!Transient.IsTransient(error))
             {
                 return (SendOutcome.Failed, -1, failure);

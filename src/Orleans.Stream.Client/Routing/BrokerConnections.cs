@@ -237,6 +237,7 @@ internal sealed class BrokerConnections : IAsyncDisposable
                         options.ServiceId = cluster.ServiceId;
                     });
                     client.UseConnectionRetryFilter((_, _) => Task.FromResult(false));
+                    client.AddActivityPropagation();
                     client.AddClusterConnectionLostHandler((_, _) => Lost(owner));
                 });
 

@@ -82,6 +82,7 @@ internal sealed class BrokerCluster : IAsyncDisposable
             configureSilo?.Invoke(silo);
         });
 
+        builder.ConfigureClient(client => client.AddActivityPropagation()); // as OrleansStreamConnection's clients do
         InProcessTestCluster cluster = builder.Build();
         await cluster.DeployAsync();
         var result = new BrokerCluster(cluster, dataRoot, names, nextIds);
