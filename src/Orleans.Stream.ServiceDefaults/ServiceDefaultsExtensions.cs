@@ -9,9 +9,9 @@ namespace Orleans.Stream.ServiceDefaults;
 
 /// <summary>
 /// The defaults every Orleans.Stream process adds once (the Aspire samples' ServiceDefaults, for a generic host):
-/// OpenTelemetry for the <c>Orleans.Stream.*</c> and Orleans meters and activity sources, the .NET runtime's metrics,
-/// logs as OpenTelemetry records, an OTLP exporter when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (the Aspire
-/// AppHost sets it, so the dashboard shows everything), and the health check service.
+/// OpenTelemetry for the <c>Orleans.Stream.*</c> and Orleans meters, the .NET runtime's metrics and logs, and when
+/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (the Aspire AppHost sets it, so the dashboard shows everything) traces
+/// of the same sources and an OTLP exporter for all three; and the health check service.
 /// </summary>
 public static class ServiceDefaultsExtensions
 {
@@ -28,13 +28,11 @@ public static class ServiceDefaultsExtensions
             logging.IncludeScopes = true;
         });
 
-        builder.Services.AddOpenTelemetry()
-            .WithMetrics(metrics => metrics.AddMeter(Sources).AddRuntimeInstrumentation())
-            .WithTracing(tracing => tracing.AddSource(Sources));
-
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(Sources).AddRuntimeInstrumentation());
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
-            builder.Services.AddOpenTelemetry().UseOtlpExporter();
+            // Spans only when they go somewhere: listening makes every grain call (replication included) build one.
+            builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddSource(Sources)).UseOtlpExporter();
         }
 
         builder.Services.AddHealthChecks();
