@@ -1,8 +1,6 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using Azure;
 using Azure.Storage.Blobs;
-using Azure.Storage.Blobs.Models;
 using Orleans.Stream.Storage;
 using Orleans.Stream.Storage.Format;
 using Orleans.Stream.Storage.Log;
@@ -76,8 +74,11 @@ public sealed class RemoteLogReader
 
         ReadState state = (this, partition, segment);
         byte[] index = await _cache.GetAsync(RemoteChunkKey.For(partition, segment, RemoteChunkKey.OffsetIndex), state, DownloadIndex, ct).ConfigureAwait(false);
-        (long floorOffset, long position) = FloorEntry(index, segment, offset);
-        bool atIndexEntry = floorOffset >= 0;
+        // The index's last entry at or below the offset (none: the first batches of a segment are not indexed).
+        OffsetIndexEntry? floor = OffsetIndex.Floor(index, offset - segment.BaseOffset);
+        long floorOffset = floor is { } entry ? segment.BaseOffset + entry.RelativeOffset : -1;
+        long position = floor?.Position ?? 0;
+        bool atIndexEntry = floor is not null;
 
         // Walk batch headers from the index entry to the batch holding the offset. Only the chunk under the cursor is
         // looked up; a header across a chunk boundary is put together in a small buffer.
@@ -179,7 +180,7 @@ public sealed class RemoteLogReader
         }
 
         byte[] times = await _cache.GetAsync(RemoteChunkKey.For(partition, segment, RemoteChunkKey.TimeIndex), (this, partition, segment), DownloadTimeIndex, ct).ConfigureAwait(false);
-        long offset = segment.BaseOffset + FloorRelativeOffset(times, timestamp);
+        long offset = segment.BaseOffset + TimeIndex.FloorRelativeOffset(times, timestamp);
         while (offset <= segment.LastOffset)
         {
             using RemoteReadResult read = await ReadAsync(partition, segment, offset, _chunkSize, ct).ConfigureAwait(false);
@@ -204,58 +205,6 @@ public sealed class RemoteLogReader
         }
 
         return null;
-    }
-
-    /// <summary>
-    /// The time index's start for a search: the relative offset of its last entry older than <paramref name="timestamp"/>
-    /// (every record up to there is older, since entries hold the maximum so far), or 0.
-    /// </summary>
-    private static long FloorRelativeOffset(byte[] times, long timestamp)
-    {
-        int low = 0, high = (times.Length / TimeIndex.EntrySize) - 1, found = -1;
-        while (low <= high)
-        {
-            int middle = (low + high) >>> 1;
-            if (BinaryPrimitives.ReadInt64BigEndian(times.AsSpan(middle * TimeIndex.EntrySize)) < timestamp)
-            {
-                found = middle;
-                low = middle + 1;
-            }
-            else
-            {
-                high = middle - 1;
-            }
-        }
-
-        return found < 0 ? 0 : BinaryPrimitives.ReadInt32BigEndian(times.AsSpan((found * TimeIndex.EntrySize) + 8));
-    }
-
-    /// <summary>
-    /// The offset index's last entry at or below <paramref name="offset"/>: its absolute offset and log position, or
-    /// (-1, 0) when there is none (the first batches of a segment are not indexed) and the walk starts at the top.
-    /// </summary>
-    private static (long Offset, long Position) FloorEntry(byte[] index, RemoteSegment segment, long offset)
-    {
-        long relative = offset - segment.BaseOffset;
-        int low = 0, high = (index.Length / OffsetIndex.EntrySize) - 1, found = -1;
-        while (low <= high)
-        {
-            int middle = (low + high) >>> 1;
-            if (BinaryPrimitives.ReadInt32BigEndian(index.AsSpan(middle * OffsetIndex.EntrySize)) <= relative)
-            {
-                found = middle;
-                low = middle + 1;
-            }
-            else
-            {
-                high = middle - 1;
-            }
-        }
-
-        return found < 0
-            ? (-1, 0)
-            : (segment.BaseOffset + BinaryPrimitives.ReadInt32BigEndian(index.AsSpan(found * OffsetIndex.EntrySize)),
-               BinaryPrimitives.ReadInt32BigEndian(index.AsSpan((found * OffsetIndex.EntrySize) + 4)));
     }
 
     /// <summary>
@@ -374,76 +323,37 @@ public sealed class RemoteLogReader
     }
 
     /// <summary>
-    /// The segment's offset index, checked for shape: whole entries, offsets and positions strictly increasing and
-    /// inside the segment. An entry is trusted only once the batch it points at has its offset (see the walk).
+    /// The segment's offset index, checked for shape (<see cref="OffsetIndex.Check"/>). An entry is trusted only once the
+    /// batch it points at has its offset (see the walk).
     /// </summary>
     private async Task<byte[]> DownloadIndexAsync(TopicPartition partition, RemoteSegment segment)
     {
-        BlobClient blob = _store.Container.GetBlobClient(RemotePaths.Segment(partition, segment.BaseOffset, SegmentFiles.IndexExtension));
-        byte[] index;
-        try
-        {
-            Response<BlobDownloadResult> download = await blob.DownloadContentAsync(CancellationToken.None).ConfigureAwait(false);
-            index = download.Value.Content.ToArray();
-        }
-        catch (RequestFailedException error) when (error.Status == 404)
-        {
-            throw new InvalidDataException($"Remote offset index {blob.Name} is recorded in the manifest but missing from the store.", error);
-        }
-
-        if (index.Length % OffsetIndex.EntrySize != 0)
-        {
-            throw new InvalidDataException($"Remote offset index {blob.Name} is {index.Length} bytes long, not a whole number of {OffsetIndex.EntrySize}-byte entries.");
-        }
-
-        long span = segment.LastOffset - segment.BaseOffset;
-        int previousOffset = -1, previousPosition = -1;
-        for (int at = 0; at < index.Length; at += OffsetIndex.EntrySize)
-        {
-            int relative = BinaryPrimitives.ReadInt32BigEndian(index.AsSpan(at));
-            int position = BinaryPrimitives.ReadInt32BigEndian(index.AsSpan(at + 4));
-            if (relative <= previousOffset || position <= previousPosition || relative > span || position > segment.SizeInBytes - HeaderSize)
-            {
-                throw new InvalidDataException(
-                    $"Remote offset index {blob.Name} is damaged: entry {at / OffsetIndex.EntrySize} (offset {segment.BaseOffset + relative}, position {position}) " +
-                    $"does not follow the previous one inside the segment.");
-            }
-
-            previousOffset = relative;
-            previousPosition = position;
-        }
-
+        byte[] index = await DownloadCheckedAsync(partition, segment, SegmentFiles.IndexExtension, "offset index",
+            bytes => OffsetIndex.Check(bytes, segment.SizeInBytes, segment.LastOffset - segment.BaseOffset)).ConfigureAwait(false);
         Interlocked.Increment(ref _indexesDownloaded);
         return index;
     }
 
-    /// <summary>The segment's time index, checked for shape: whole entries, timestamps increasing, offsets inside the segment.</summary>
-    private async Task<byte[]> DownloadTimeIndexAsync(TopicPartition partition, RemoteSegment segment)
+    /// <summary>The segment's time index, checked for shape (<see cref="TimeIndex.Check"/>).</summary>
+    private Task<byte[]> DownloadTimeIndexAsync(TopicPartition partition, RemoteSegment segment) =>
+        DownloadCheckedAsync(partition, segment, SegmentFiles.TimeIndexExtension, "time index",
+            bytes => TimeIndex.Check(bytes, segment.LastOffset - segment.BaseOffset));
+
+    /// <summary>One of a segment's small blobs, whole; missing or failing <paramref name="check"/> is an <see cref="InvalidDataException"/>.</summary>
+    private async Task<byte[]> DownloadCheckedAsync(TopicPartition partition, RemoteSegment segment, string extension, string what, Func<byte[], string?> check)
     {
-        BlobClient blob = _store.Container.GetBlobClient(RemotePaths.Segment(partition, segment.BaseOffset, SegmentFiles.TimeIndexExtension));
-        byte[] times;
+        BlobClient blob = _store.Container.GetBlobClient(RemotePaths.Segment(partition, segment.BaseOffset, extension));
+        byte[] bytes;
         try
         {
-            times = (await blob.DownloadContentAsync(CancellationToken.None).ConfigureAwait(false)).Value.Content.ToArray();
+            bytes = (await blob.DownloadContentAsync(CancellationToken.None).ConfigureAwait(false)).Value.Content.ToArray();
         }
         catch (RequestFailedException error) when (error.Status == 404)
         {
-            throw new InvalidDataException($"Remote time index {blob.Name} is recorded in the manifest but missing from the store.", error);
+            throw new InvalidDataException($"Remote {what} {blob.Name} is recorded in the manifest but missing from the store.", error);
         }
 
-        long span = segment.LastOffset - segment.BaseOffset;
-        bool whole = times.Length % TimeIndex.EntrySize == 0;
-        long previousTimestamp = long.MinValue;
-        int previousOffset = 0;
-        for (int at = 0; whole && at < times.Length; at += TimeIndex.EntrySize)
-        {
-            long stamp = BinaryPrimitives.ReadInt64BigEndian(times.AsSpan(at));
-            int relative = BinaryPrimitives.ReadInt32BigEndian(times.AsSpan(at + 8));
-            whole = stamp > previousTimestamp && relative >= previousOffset && relative <= span;
-            (previousTimestamp, previousOffset) = (stamp, relative);
-        }
-
-        return whole ? times : throw new InvalidDataException($"Remote time index {blob.Name} is damaged (not whole, ordered entries inside the segment).");
+        return check(bytes) is { } problem ? throw new InvalidDataException($"Remote {what} {blob.Name} is damaged: {problem}.") : bytes;
     }
 
     private static InvalidDataException Corrupt(TopicPartition partition, RemoteSegment segment, long offset, long position, string problem) =>

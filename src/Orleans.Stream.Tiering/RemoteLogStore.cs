@@ -259,16 +259,7 @@ public sealed class RemoteLogStore(BlobContainerClient container)
             return 0; // the name now belongs to a newer topic
         }
 
-        string prefix = RemotePaths.PartitionPrefix(partition);
-        int deleted = 0;
-        await foreach (BlobItem item in Container.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken).ConfigureAwait(false))
-        {
-            if (RemotePaths.TryParseSegment(item.Name, prefix, out _))
-            {
-                await Container.GetBlobClient(item.Name).DeleteIfExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-                deleted++;
-            }
-        }
+        int deleted = await DeleteSegmentBlobsAsync(partition, static (_, _) => true, cancellationToken).ConfigureAwait(false);
 
         if (etag is { } known)
         {
@@ -293,13 +284,20 @@ public sealed class RemoteLogStore(BlobContainerClient container)
             recorded.Add(segment.BaseOffset);
         }
 
-        string prefix = RemotePaths.PartitionPrefix(partition);
         DateTimeOffset cutoff = DateTimeOffset.UtcNow - minAge;
+        return await DeleteSegmentBlobsAsync(partition,
+            (item, baseOffset) => !recorded.Contains(baseOffset) && item.Properties.LastModified is { } modified && modified < cutoff,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Deletes the partition's segment blobs that <paramref name="condemned"/> picks (given the blob and its base offset); returns how many.</summary>
+    private async Task<int> DeleteSegmentBlobsAsync(TopicPartition partition, Func<BlobItem, long, bool> condemned, CancellationToken cancellationToken)
+    {
+        string prefix = RemotePaths.PartitionPrefix(partition);
         int deleted = 0;
         await foreach (BlobItem item in Container.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken).ConfigureAwait(false))
         {
-            if (RemotePaths.TryParseSegment(item.Name, prefix, out long baseOffset) && !recorded.Contains(baseOffset) &&
-                item.Properties.LastModified is { } modified && modified < cutoff)
+            if (RemotePaths.TryParseSegment(item.Name, prefix, out long baseOffset) && condemned(item, baseOffset))
             {
                 await Container.GetBlobClient(item.Name).DeleteIfExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
                 deleted++;

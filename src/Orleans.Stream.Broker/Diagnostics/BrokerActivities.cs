@@ -15,6 +15,11 @@ internal static class BrokerActivities
 
     public static Activity? Start(string name, TopicPartition partition)
     {
+        if (!Source.HasListeners())
+        {
+            return null; // the hot path: no span name built, nothing allocated
+        }
+
         Activity? activity = Source.StartActivity(name + " " + partition, ActivityKind.Internal);
         if (activity is { IsAllDataRequested: true })
         {

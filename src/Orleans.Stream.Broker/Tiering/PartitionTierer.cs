@@ -110,13 +110,16 @@ internal sealed partial class PartitionTierer(RemoteTier tier, TimeProvider time
         return manifest;
     }
 
-    /// <summary>Bytes of the local segments that hold offsets at or above <paramref name="offset"/> (not yet remote).</summary>
-    internal static long LocalBytesFrom(PartitionLog log, long offset)
+    /// <summary>
+    /// Bytes of the local segments that hold offsets at or above <paramref name="offset"/> (not yet remote); with
+    /// <paramref name="sealedOnly"/>, without the active segment (what tiering could upload now).
+    /// </summary>
+    internal static long LocalBytesFrom(PartitionLog log, long offset, bool sealedOnly = false)
     {
         long bytes = 0;
         foreach (LogSegmentInfo segment in log.Segments)
         {
-            if (segment.NextOffset > offset)
+            if (segment.NextOffset > offset && (segment.IsSealed || !sealedOnly))
             {
                 bytes += segment.SizeInBytes;
             }

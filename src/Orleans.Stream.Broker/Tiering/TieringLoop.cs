@@ -85,8 +85,7 @@ internal sealed partial class TieringLoop(LogManager logs, RemoteTier tier, IOpt
                 continue;
             }
 
-            IReadOnlyList<Storage.LogSegmentInfo> segments = partition.Log.Segments;
-            backlog += PartitionTierer.LocalBytesFrom(partition.Log, partition.Log.TieredOffset) - segments[^1].SizeInBytes;
+            backlog += PartitionTierer.LocalBytesFrom(partition.Log, partition.Log.TieredOffset, sealedOnly: true);
         }
 
         BrokerMetrics.TieringBacklogBytes = backlog;

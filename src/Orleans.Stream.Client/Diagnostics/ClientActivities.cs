@@ -28,6 +28,11 @@ internal static class ClientActivities
 
     private static Activity? Start(string operation, ActivityKind kind, TopicPartition partition)
     {
+        if (!Source.HasListeners())
+        {
+            return null; // the hot path: no span name built, nothing allocated
+        }
+
         Activity? activity = Source.StartActivity(operation + " " + partition.Topic, kind);
         if (activity is { IsAllDataRequested: true })
         {

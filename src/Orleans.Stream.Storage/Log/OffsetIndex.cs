@@ -86,13 +86,13 @@ internal sealed class OffsetIndex
     }
 
     /// <summary>
-    /// Loads an index file, or null when it is missing or fails the sanity check (length, strictly increasing offsets
-    /// and positions, positions inside the log file). A null answer means "rebuild from the log".
+    /// Loads an index file, or null when it is missing or fails <see cref="Check"/>. A null answer means "rebuild from
+    /// the log".
     /// </summary>
     public static OffsetIndex? TryLoad(string path, long logFileSize)
     {
         byte[]? bytes = IndexFiles.TryRead(path, EntrySize);
-        if (bytes is null)
+        if (bytes is null || Check(bytes, logFileSize, int.MaxValue) is not null)
         {
             return null;
         }
@@ -100,20 +100,62 @@ internal sealed class OffsetIndex
         var entries = new OffsetIndexEntry[bytes.Length / EntrySize];
         for (int i = 0; i < entries.Length; i++)
         {
-            var entry = new OffsetIndexEntry(
-                BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(i * EntrySize)),
-                BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan((i * EntrySize) + 4)));
-            bool ordered = i == 0
-                ? entry.RelativeOffset >= 0 && entry.Position >= 0
-                : entry.RelativeOffset > entries[i - 1].RelativeOffset && entry.Position > entries[i - 1].Position;
-            if (!ordered || entry.Position >= logFileSize)
-            {
-                return null;
-            }
-
-            entries[i] = entry;
+            entries[i] = ReadEntry(bytes, i);
         }
 
         return new OffsetIndex(entries);
+    }
+
+    /// <summary>Entry <paramref name="index"/> of an index in its file format.</summary>
+    public static OffsetIndexEntry ReadEntry(ReadOnlySpan<byte> bytes, int index) => new(
+        BinaryPrimitives.ReadInt32BigEndian(bytes[(index * EntrySize)..]),
+        BinaryPrimitives.ReadInt32BigEndian(bytes[((index * EntrySize) + 4)..]));
+
+    /// <summary>
+    /// What is wrong with an index in its file format (a local file or a remote blob), for a log of
+    /// <paramref name="logSize"/> bytes holding relative offsets up to <paramref name="maxRelativeOffset"/>: whole
+    /// entries, offsets and positions strictly increasing, positions inside the log. Null when nothing is.
+    /// </summary>
+    public static string? Check(ReadOnlySpan<byte> bytes, long logSize, long maxRelativeOffset)
+    {
+        if (bytes.Length % EntrySize != 0)
+        {
+            return $"{bytes.Length} bytes are not a whole number of {EntrySize}-byte entries";
+        }
+
+        OffsetIndexEntry previous = new(-1, -1);
+        for (int i = 0; i < bytes.Length / EntrySize; i++)
+        {
+            OffsetIndexEntry entry = ReadEntry(bytes, i);
+            if (entry.RelativeOffset <= previous.RelativeOffset || entry.Position <= previous.Position || entry.Position >= logSize || entry.RelativeOffset > maxRelativeOffset)
+            {
+                return $"entry {i} (relative offset {entry.RelativeOffset}, position {entry.Position}) does not follow the previous one inside the log";
+            }
+
+            previous = entry;
+        }
+
+        return null;
+    }
+
+    /// <summary>The last entry at or below <paramref name="relativeOffset"/> of an index in its file format; null when none.</summary>
+    public static OffsetIndexEntry? Floor(ReadOnlySpan<byte> bytes, long relativeOffset)
+    {
+        int lo = 0, hi = (bytes.Length / EntrySize) - 1, found = -1;
+        while (lo <= hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (ReadEntry(bytes, mid).RelativeOffset <= relativeOffset)
+            {
+                found = mid;
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+
+        return found < 0 ? null : ReadEntry(bytes, found);
     }
 }

@@ -103,11 +103,11 @@ internal sealed class TimeIndex
         return bytes;
     }
 
-    /// <summary>Loads a time index file, or null when missing or not strictly increasing (then: rebuild).</summary>
+    /// <summary>Loads a time index file, or null when missing or failing <see cref="Check"/> (then: rebuild).</summary>
     public static TimeIndex? TryLoad(string path, long maxRelativeOffset)
     {
         byte[]? bytes = IndexFiles.TryRead(path, EntrySize);
-        if (bytes is null)
+        if (bytes is null || Check(bytes, maxRelativeOffset) is not null)
         {
             return null;
         }
@@ -115,20 +115,64 @@ internal sealed class TimeIndex
         var entries = new TimeIndexEntry[bytes.Length / EntrySize];
         for (int i = 0; i < entries.Length; i++)
         {
-            var entry = new TimeIndexEntry(
-                BinaryPrimitives.ReadInt64BigEndian(bytes.AsSpan(i * EntrySize)),
-                BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan((i * EntrySize) + 8)));
-            bool ordered = i == 0
-                ? entry.RelativeOffset >= 0
-                : entry.Timestamp > entries[i - 1].Timestamp && entry.RelativeOffset >= entries[i - 1].RelativeOffset;
-            if (!ordered || entry.RelativeOffset > maxRelativeOffset)
-            {
-                return null;
-            }
-
-            entries[i] = entry;
+            entries[i] = ReadEntry(bytes, i);
         }
 
         return new TimeIndex(entries);
+    }
+
+    /// <summary>Entry <paramref name="index"/> of a time index in its file format.</summary>
+    public static TimeIndexEntry ReadEntry(ReadOnlySpan<byte> bytes, int index) => new(
+        BinaryPrimitives.ReadInt64BigEndian(bytes[(index * EntrySize)..]),
+        BinaryPrimitives.ReadInt32BigEndian(bytes[((index * EntrySize) + 8)..]));
+
+    /// <summary>
+    /// What is wrong with a time index in its file format (a local file or a remote blob): whole entries, timestamps
+    /// strictly increasing, relative offsets never decreasing and at most <paramref name="maxRelativeOffset"/>. Null when nothing is.
+    /// </summary>
+    public static string? Check(ReadOnlySpan<byte> bytes, long maxRelativeOffset)
+    {
+        if (bytes.Length % EntrySize != 0)
+        {
+            return $"{bytes.Length} bytes are not a whole number of {EntrySize}-byte entries";
+        }
+
+        TimeIndexEntry previous = new(long.MinValue, 0);
+        for (int i = 0; i < bytes.Length / EntrySize; i++)
+        {
+            TimeIndexEntry entry = ReadEntry(bytes, i);
+            if (entry.Timestamp <= previous.Timestamp || entry.RelativeOffset < previous.RelativeOffset || entry.RelativeOffset > maxRelativeOffset)
+            {
+                return $"entry {i} (timestamp {entry.Timestamp}, relative offset {entry.RelativeOffset}) does not follow the previous one inside the segment";
+            }
+
+            previous = entry;
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Where to start looking for the first record at or after <paramref name="timestamp"/> in a time index in its
+    /// file format: the relative offset of its last entry older than the timestamp, or 0 (see the instance method).
+    /// </summary>
+    public static int FloorRelativeOffset(ReadOnlySpan<byte> bytes, long timestamp)
+    {
+        int lo = 0, hi = (bytes.Length / EntrySize) - 1, found = -1;
+        while (lo <= hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (ReadEntry(bytes, mid).Timestamp < timestamp)
+            {
+                found = mid;
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+
+        return found < 0 ? 0 : ReadEntry(bytes, found).RelativeOffset;
     }
 }
