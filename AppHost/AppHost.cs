@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -84,23 +82,7 @@ for (int id = 0; id < BrokerCount; id++)
     Directory.CreateDirectory(dataDir);
     int siloPort = 11111 + id;
     int gatewayPort = 30000 + id;
-
-    // A broker is healthy once its Orleans gateway accepts connections (the CLI's default gateways are
-    // 127.0.0.1:30000-30002).
-    string healthCheck = $"{name}-gateway";
-    builder.Services.AddHealthChecks().AddAsyncCheck(healthCheck, async cancellationToken =>
-    {
-        try
-        {
-            using var client = new TcpClient();
-            await client.ConnectAsync("127.0.0.1", gatewayPort, cancellationToken).ConfigureAwait(false);
-            return HealthCheckResult.Healthy();
-        }
-        catch (SocketException error)
-        {
-            return HealthCheckResult.Unhealthy($"gateway 127.0.0.1:{gatewayPort} not listening: {error.SocketErrorCode}");
-        }
-    });
+    int httpPort = 8080 + id; // /alive, /ready, /health, /metrics
 
     IResourceBuilder<ProjectResource> broker = builder.AddProject<Projects.Orleans_Stream_Silo>(name)
         .WithEnvironment("DOTNET_ENVIRONMENT", "Development")
@@ -110,8 +92,11 @@ for (int id = 0; id < BrokerCount; id++)
         .WithEnvironment("Orleans__AdvertisedIPAddress", "127.0.0.1")
         .WithEnvironment("Orleans__SiloPort", siloPort.ToString(CultureInfo.InvariantCulture))
         .WithEnvironment("Orleans__GatewayPort", gatewayPort.ToString(CultureInfo.InvariantCulture))
+        .WithEnvironment("Broker__HttpPort", httpPort.ToString(CultureInfo.InvariantCulture))
         .WithEnvironment("ConnectionStrings__storage", storage)
-        .WithHealthCheck(healthCheck)
+        .WithHttpEndpoint(port: httpPort, targetPort: httpPort, name: "http", isProxied: false)
+        // Healthy: logs recovered, joined, every replica it holds in sync (Degraded, e.g. under-replicated, is 200 too).
+        .WithHttpHealthCheck(path: "/health", endpointName: "http")
         .WaitFor(azurite);
     brokers.Add(broker.Resource);
 }

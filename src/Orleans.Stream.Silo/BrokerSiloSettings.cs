@@ -21,6 +21,7 @@ internal sealed record BrokerSiloSettings(
     IPAddress AdvertisedAddress,
     int SiloPort,
     int GatewayPort,
+    int HttpPort,
     string? ClusteringConnectionString,
     string? StorageConnectionString,
     string StorageContainer,
@@ -32,6 +33,7 @@ internal sealed record BrokerSiloSettings(
         ["--data-dir"] = "Broker:DataDir",
         ["--silo-port"] = "Orleans:SiloPort",
         ["--gateway-port"] = "Orleans:GatewayPort",
+        ["--http-port"] = "Broker:HttpPort",
         ["--advertised-ip"] = "Orleans:AdvertisedIPAddress",
         ["--cluster-id"] = "Orleans:ClusterId",
         ["--storage"] = "ConnectionStrings:storage",
@@ -55,6 +57,7 @@ internal sealed record BrokerSiloSettings(
         IConfigurationSection orleans = configuration.GetSection("Orleans");
         int siloPort = orleans.GetValue("SiloPort", 11111 + broker.Id);
         int gatewayPort = orleans.GetValue("GatewayPort", 30000 + broker.Id);
+        int httpPort = configuration.GetValue("Broker:HttpPort", 8080 + broker.Id); // health and metrics
         string address = orleans["AdvertisedIPAddress"] ?? "127.0.0.1";
         if (!IPAddress.TryParse(address, out IPAddress? advertised))
         {
@@ -71,6 +74,7 @@ internal sealed record BrokerSiloSettings(
             advertised,
             siloPort,
             gatewayPort,
+            httpPort,
             configuration.GetConnectionString("clustering") ?? storage,
             configuration.GetConnectionString("blobs") ?? storage,
             configuration["Broker:StateContainer"] ?? "ostream-state",

@@ -1,6 +1,5 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
-using Aspire.Hosting.Testing;
 
 namespace Orleans.Stream.AppHost.Tests;
 
@@ -8,21 +7,15 @@ namespace Orleans.Stream.AppHost.Tests;
 /// The README's run command, for real: the AppHost starts Azurite and three brokers, and the CLI, with its
 /// defaults (the AppHost's gateways and cluster id), creates a topic and gets records through it.
 /// </summary>
+[Collection(AppHostTests.Name)]
 public sealed class LocalClusterTests
 {
     [Fact]
     public async Task The_apphost_runs_a_three_broker_cluster_the_cli_reaches_with_its_defaults()
     {
         using var data = new Orleans.Stream.Testing.TempDirectory();
-        IDistributedApplicationTestingBuilder builder =
-            await DistributedApplicationTestingBuilder.CreateAsync<Projects.Orleans_Stream_AppHost>([$"--DataRoot={data.Path}"]);
-        await using DistributedApplication app = await builder.BuildAsync();
         using var startup = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await app.StartAsync(startup.Token);
-        foreach (string broker in (string[])["broker-0", "broker-1", "broker-2"])
-        {
-            await app.ResourceNotifications.WaitForResourceHealthyAsync(broker, startup.Token);
-        }
+        await using DistributedApplication app = await LocalApp.StartAsync(data.Path, startup.Token);
 
         ProcessRun cluster = await WaitForBrokersAsync();
         Assert.Contains("Brokers: 3 alive of 3", cluster.Stdout);

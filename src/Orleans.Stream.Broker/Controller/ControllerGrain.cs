@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime;
+using Orleans.Stream.Broker.Diagnostics;
 using Orleans.Stream.Broker.Placement;
 using Orleans.Stream.Broker.Replication;
 
@@ -508,6 +509,34 @@ internal sealed partial class ControllerGrain(
             }
 
             throw;
+        }
+
+        foreach ((TopicDescription topic, PartitionDescription partition) in changes)
+        {
+            CountIsrChange(before[topic.Name].Partitions[partition.Partition].Isr, partition.Isr, topic.Name);
+        }
+    }
+
+    /// <summary>The ISR meters, counted here because every ISR change (a leader's, or an election's) is persisted here.</summary>
+    private static void CountIsrChange(int[] before, int[] after, string topic)
+    {
+        var tag = new KeyValuePair<string, object?>(BrokerMetrics.TopicTag, topic);
+        foreach (int member in before)
+        {
+            if (Array.IndexOf(after, member) < 0)
+            {
+                BrokerMetrics.IsrShrinks.Add(1, tag);
+                break;
+            }
+        }
+
+        foreach (int member in after)
+        {
+            if (Array.IndexOf(before, member) < 0)
+            {
+                BrokerMetrics.IsrExpands.Add(1, tag);
+                break;
+            }
         }
     }
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Orleans.Stream.Broker.Controller;
+using Orleans.Stream.Broker.Diagnostics;
 
 namespace Orleans.Stream.Broker.Groups;
 
@@ -40,7 +41,58 @@ internal sealed partial class GroupCoordinatorGrain(
         _registered = state.RecordExists && state.State.Registered;
         _persistedVersion = _group.Version;
         this.RegisterGrainTimer(_ => TickAsync(), new GrainTimerCreationOptions { DueTime = TickInterval, Period = TickInterval, KeepAlive = true });
+        this.RegisterGrainTimer(_ => MeasureLagAsync(), new GrainTimerCreationOptions { DueTime = options.Value.GroupLagInterval, Period = options.Value.GroupLagInterval, Interleave = true });
         return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        GroupLagRegistry.Withdraw(_group.GroupId);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// High watermark minus committed offset, summed per topic over the partitions the group committed: what an
+    /// operator alerts on. Measured while the group has members (an idle group's coordinator deactivates; its lag is
+    /// in <c>ostream group describe</c>).
+    /// </summary>
+    private async Task MeasureLagAsync()
+    {
+        CommittedOffset[] committed = _group.FetchOffsets(null);
+        if (_group.MemberCount == 0 || committed.Length == 0)
+        {
+            return;
+        }
+
+        var ends = new Task<ListOffsetsResponse>[committed.Length];
+        for (int i = 0; i < committed.Length; i++)
+        {
+            ends[i] = GrainFactory.GetGrain<IPartitionGrain>(committed[i].TopicPartition.ToString()).ListOffsets(OffsetSpec.Latest);
+        }
+
+        var lags = new Dictionary<string, long>(StringComparer.Ordinal);
+        for (int i = 0; i < committed.Length; i++)
+        {
+            try
+            {
+                ListOffsetsResponse end = await ends[i];
+                if (end.Error == ErrorCode.None && committed[i].Offset >= 0)
+                {
+                    string topic = committed[i].TopicPartition.Topic;
+                    lags[topic] = lags.GetValueOrDefault(topic) + Math.Max(0, end.Offset - committed[i].Offset);
+                }
+            }
+            catch (Exception error)
+            {
+                LogLagFailed(logger, _group.GroupId, committed[i].TopicPartition, error.Message); // a leader moving: next time
+            }
+        }
+
+        GroupLagRegistry.Withdraw(_group.GroupId);
+        foreach ((string topic, long lag) in lags)
+        {
+            GroupLagRegistry.Report(_group.GroupId, topic, lag);
+        }
     }
 
     public async Task<JoinGroupResponse> JoinGroup(JoinGroupRequest request)
@@ -176,6 +228,9 @@ internal sealed partial class GroupCoordinatorGrain(
         await state.WriteStateAsync();
         _persistedVersion = Math.Max(_persistedVersion, version);
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Group {Group}: could not measure the lag of {Partition}: {Error}")]
+    private static partial void LogLagFailed(ILogger logger, string group, TopicPartition partition, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Group {Group}: generation {Generation} with protocol {Protocol} and {Members} members")]
     private static partial void LogGeneration(ILogger logger, string group, int generation, string? protocol, int members);

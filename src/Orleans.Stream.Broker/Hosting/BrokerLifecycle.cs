@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
+using Orleans.Stream.Broker.Diagnostics;
 using Orleans.Stream.Broker.Logs;
 using Orleans.Stream.Broker.Tiering;
 
@@ -12,13 +13,21 @@ namespace Orleans.Stream.Broker.Hosting;
 /// and all logs are closed cleanly after the grains have stopped.
 /// </summary>
 internal sealed partial class BrokerLifecycle(
-    LogManager logs, IGrainFactory grains, MembershipWatcher membership, RemoteTier tier, TieringLoop tiering, ILogger<BrokerLifecycle> logger)
+    LogManager logs, IGrainFactory grains, MembershipWatcher membership, RemoteTier tier, TieringLoop tiering, LeaderRegistry leaders, ILogger<BrokerLifecycle> logger)
     : ILifecycleParticipant<ISiloLifecycle>, IDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
     private Task? _cleanup;
     private Task? _watch;
     private Task? _tiering;
+    private volatile bool _recovered;
+    private volatile bool _active;
+
+    /// <summary>Every local log is open and recovered.</summary>
+    public bool LogsRecovered => _recovered;
+
+    /// <summary>The silo is an active member of the cluster (between its Active stage and its stop).</summary>
+    public bool IsActive => _active;
 
     public void Participate(ISiloLifecycle lifecycle)
     {
@@ -29,13 +38,19 @@ internal sealed partial class BrokerLifecycle(
     private Task OnStartAsync(CancellationToken cancellationToken)
     {
         logs.Start();
+        _recovered = true;
         return Task.CompletedTask;
     }
 
-    private async Task OnStopAsync(CancellationToken cancellationToken) => await logs.DisposeAsync();
+    private async Task OnStopAsync(CancellationToken cancellationToken)
+    {
+        leaders.Close();
+        await logs.DisposeAsync();
+    }
 
     private Task OnActiveAsync(CancellationToken cancellationToken)
     {
+        _active = true;
         _cleanup = Task.Run(() => DeleteOrphansAsync(_stopping.Token), CancellationToken.None);
         _watch = Task.Run(() => membership.RunAsync(_stopping.Token), CancellationToken.None);
         if (tier.IsEnabled)
@@ -48,6 +63,7 @@ internal sealed partial class BrokerLifecycle(
 
     private async Task OnInactiveAsync(CancellationToken cancellationToken)
     {
+        _active = false;
         await _stopping.CancelAsync();
         if (_cleanup is { } cleanup)
         {

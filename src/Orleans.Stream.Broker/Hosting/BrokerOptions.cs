@@ -65,6 +65,9 @@ public sealed class BrokerOptions
     /// <summary>The longest session timeout a group member may ask for (Kafka's <c>group.max.session.timeout.ms</c>).</summary>
     public TimeSpan GroupMaxSessionTimeout { get; set; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>How often a group's coordinator measures its lag while it has members (the <c>ostream.group.lag</c> gauge).</summary>
+    public TimeSpan GroupLagInterval { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How often the leader looks for sealed segments to copy to the remote tier, and applies total retention there.</summary>
     public TimeSpan TieringInterval { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -89,6 +92,11 @@ public sealed class BrokerOptions
         {
             throw new InvalidOperationException(
                 $"{SectionName}:TieringInterval and TieringConcurrency must be positive, RemoteReadChunkBytes at least 4096, and RemoteReadCacheBytes at least one chunk.");
+        }
+
+        if (GroupLagInterval <= TimeSpan.Zero)
+        {
+            throw new InvalidOperationException($"{SectionName}:GroupLagInterval must be positive (got {GroupLagInterval}).");
         }
 
         if (Id < 0)

@@ -7,6 +7,8 @@ using Orleans.Configuration;
 using Orleans.Hosting;
 using Orleans.Runtime;
 using Orleans.Runtime.MembershipService.SiloMetadata;
+using Orleans.Stream.Broker.Diagnostics;
+using Orleans.Stream.Broker.Health;
 using Orleans.Stream.Broker.Hosting;
 using Orleans.Stream.Broker.Logs;
 using Orleans.Stream.Broker.Placement;
@@ -18,6 +20,9 @@ namespace Orleans.Stream.Broker;
 
 public static class BrokerSiloBuilderExtensions
 {
+    /// <summary>The health check tag of readiness (the service defaults' <c>/ready</c> endpoint checks those).</summary>
+    public const string ReadyTag = "ready";
+
     /// <summary>
     /// Makes this silo an Orleans.Stream broker: publishes its broker id as silo metadata, opens its logs at start,
     /// and registers broker placement. The host must also register grain storage named
@@ -57,7 +62,11 @@ public static class BrokerSiloBuilderExtensions
             new RemoteReadOptions { CacheBytes = options.RemoteReadCacheBytes, ChunkSize = options.RemoteReadChunkBytes },
             sp.GetRequiredService<ILogger<RemoteTier>>()));
         services.AddSingleton<TieringLoop>();
-        services.AddHealthChecks().AddCheck<TieringHealthCheck>(TieringHealthCheck.Name);
+        services.AddSingleton(sp => new LeaderRegistry(options.Id));
+        services.AddHealthChecks()
+            .AddCheck<BrokerReadinessHealthCheck>(BrokerReadinessHealthCheck.Name, tags: [ReadyTag])
+            .AddCheck<ReplicationHealthCheck>(ReplicationHealthCheck.Name)
+            .AddCheck<TieringHealthCheck>(TieringHealthCheck.Name);
         services.AddSingleton<BrokerLifecycle>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<BrokerLifecycle>());
         return builder;

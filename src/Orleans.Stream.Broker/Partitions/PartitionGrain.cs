@@ -26,6 +26,7 @@ namespace Orleans.Stream.Broker.Partitions;
 internal sealed partial class PartitionGrain(
     LogManager logs,
     RemoteTier tier,
+    LeaderRegistry leaders,
     IOptions<BrokerOptions> options,
     ILoggerFactory loggers,
     ILogger<PartitionGrain> logger) : Grain, IPartitionGrain, IFollowerLinkOwner, IIncomingGrainCallFilter
@@ -47,6 +48,8 @@ internal sealed partial class PartitionGrain(
     private long _epochStartOffset;
     private bool _alteringIsr;
     private IGrainTimer? _isrTimer;
+    private LeaderStatus? _status; // published while leading, for the meters and health checks
+    private KeyValuePair<string, object?> _topicTag;
 
     private static readonly TimeSpan RemoteReadTimeout = TimeSpan.FromSeconds(15);
 
@@ -83,9 +86,12 @@ internal sealed partial class PartitionGrain(
 
         _partition = partition;
         _leaderEpoch = partition.LeaderEpoch;
+        _topicTag = new KeyValuePair<string, object?>(BrokerMetrics.TopicTag, _topicPartition.Topic);
         _local.Remote = null; // another leader may have changed the remote tier since this broker last led
         _replication = ReplicationConfig.From(topic.Configs);
         _epochStartOffset = _local.Log.LogEndOffset;
+        _status = leaders.Lead(_topicPartition);
+        PublishReplicas();
         SyncFollowers();
 
         // The timer keeps the leader active while idle: its followers' catch-up and the ISR depend on it.
@@ -108,6 +114,11 @@ internal sealed partial class PartitionGrain(
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _isrTimer?.Dispose();
+        if (_status is { } status)
+        {
+            leaders.Leave(status);
+        }
+
         await _leading.CancelAsync();
         var loops = new List<Task>(_followers.Count);
         foreach (Follower follower in _followers.Values)
@@ -207,6 +218,8 @@ internal sealed partial class PartitionGrain(
             }
         }
 
+        BrokerMetrics.ProducedRecords.Add(appended.LastOffset - appended.FirstOffset + 1, _topicTag);
+        BrokerMetrics.ProducedBytes.Add(request.Batches.Memory.Length, _topicTag);
         return new ProduceResponse(ErrorCode.None, appended.FirstOffset, appended.LastOffset, appended.LogStartOffset, null);
     }
 
@@ -258,6 +271,7 @@ internal sealed partial class PartitionGrain(
 
             // The read's pooled buffer travels with the response and goes back to the pool once serialized.
             LogReadResult read = log.Read(request.Offset, Math.Max(1, request.MaxBytes));
+            CountFetched(request.Offset, read.NextOffset, read.Batches.Length);
             return new FetchResponse(ErrorCode.None, BatchPayload.Lease(read.Batches, read), read.HighWatermark, _local.LogStartOffset, read.LogEndOffset, null);
         }
         catch (LogException failure)
@@ -293,6 +307,7 @@ internal sealed partial class PartitionGrain(
 
             RemoteReadResult read = await tier.Reader.ReadAsync(_topicPartition, segment, request.Offset, Math.Max(1, request.MaxBytes), timeout.Token);
             BrokerMetrics.RemoteFetchBytes.Add(read.Batches.Length);
+            CountFetched(request.Offset, read.NextOffset, read.Batches.Length);
             return new FetchResponse(ErrorCode.None, BatchPayload.Lease(read.Batches, read), log.HighWatermark, _local.LogStartOffset, log.LogEndOffset, null);
         }
         catch (InvalidDataException corrupt)
@@ -309,6 +324,15 @@ internal sealed partial class PartitionGrain(
             _local.Remote = null; // read the manifest again next time
             LogRemoteReadFailed(logger, _topicPartition, request.Offset, error.Message);
             return FetchResponse.Failed(ErrorCode.KafkaStorageError, $"{_topicPartition}: the remote tier could not be read at offset {request.Offset}: {error.Message}", _local.LogStartOffset, log.HighWatermark);
+        }
+    }
+
+    private void CountFetched(long offset, long nextOffset, int bytes)
+    {
+        if (bytes > 0)
+        {
+            BrokerMetrics.FetchedRecords.Add(Math.Max(0, nextOffset - offset), _topicTag);
+            BrokerMetrics.FetchedBytes.Add(bytes, _topicTag);
         }
     }
 
@@ -450,14 +474,19 @@ internal sealed partial class PartitionGrain(
     {
         PartitionLog log = _local.Log;
         long highWatermark = log.AcknowledgeableOffset;
+        long slowest = log.LogEndOffset;
         int[] isr = _partition.Isr;
         foreach (Follower follower in _followers.Values)
         {
+            long followerEnd = follower.Link.LogEndOffset;
+            slowest = Math.Min(slowest, followerEnd);
             if (Array.IndexOf(isr, follower.Link.BrokerId) >= 0)
             {
-                highWatermark = Math.Min(highWatermark, follower.Link.LogEndOffset);
+                highWatermark = Math.Min(highWatermark, followerEnd);
             }
         }
+
+        _status?.SetMaxLag(log.LogEndOffset - Math.Max(0, slowest)); // a follower that never answered lacks everything
 
         if (highWatermark > 0)
         {
@@ -542,10 +571,13 @@ internal sealed partial class PartitionGrain(
         else if (partition.PartitionEpoch > _partition.PartitionEpoch && partition.LeaderEpoch == _leaderEpoch)
         {
             _partition = partition;
+            PublishReplicas();
             SyncFollowers();
             UpdateHighWatermark();
         }
     }
+
+    private void PublishReplicas() => _status?.SetReplicas(_partition.Replicas.Length, _partition.Isr.Length, _replication.MinInsyncReplicas);
 
     private void StopLeading(string reason)
     {

@@ -1,7 +1,8 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
+using Orleans.Stream.Broker.Tiering;
 
-namespace Orleans.Stream.Broker.Tiering;
+namespace Orleans.Stream.Broker.Health;
 
 /// <summary>
 /// Degraded while some partition's last tiering pass failed (each partition retries with a back-off): its local

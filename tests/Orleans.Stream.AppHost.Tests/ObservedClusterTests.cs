@@ -1,0 +1,121 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Stream.Client;
+
+namespace Orleans.Stream.AppHost.Tests;
+
+/// <summary>
+/// The AppHost's cluster as an operator and an application see it: a replicated topic through the grain client,
+/// every record back; the brokers' /metrics count what was produced and their /health is green; then one broker
+/// resource is stopped and the other two keep serving (and say they are under-replicated).
+/// </summary>
+[Collection(AppHostTests.Name)]
+public sealed partial class ObservedClusterTests
+{
+    private const int PerRound = 300;
+
+    [Fact]
+    public async Task The_apphost_cluster_serves_reports_metrics_and_health_and_survives_a_stopped_broker()
+    {
+        using var data = new Orleans.Stream.Testing.TempDirectory();
+        using var startup = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await using DistributedApplication app = await LocalApp.StartAsync(data.Path, startup.Token);
+
+        await using OrleansStreamConnection connection = await OrleansStreamConnection.ConnectAsync(cancellationToken: startup.Token);
+        OrleansStreamClient client = connection.Client;
+        await Eventually.TrueDespiteFaultsAsync(async () => (await client.Admin.DescribeClusterAsync()).Brokers.Count(b => b.IsAlive) == 3,
+            TimeSpan.FromMinutes(1), () => "3 live brokers");
+        await client.Admin.CreateTopicAsync("observed", partitions: 3, replicationFactor: 3,
+            new Dictionary<string, string> { ["min.insync.replicas"] = "2" });
+
+        await ProduceRoundAsync(client, round: 0);
+        await AssertEveryRecordAsync(client, rounds: 1);
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        double produced = 0;
+        for (int id = 0; id < 3; id++)
+        {
+            produced += ProducedRecords(await http.GetStringAsync(Broker(id, "/metrics")), "observed");
+            (HttpStatusCode status, string overall) = await HealthAsync(http, id);
+            Assert.Equal((HttpStatusCode.OK, "Healthy"), (status, overall));
+        }
+
+        Assert.Equal(PerRound, produced); // every record counted once, by the leader that appended it
+
+        // One broker stops (as from the dashboard): its partitions fail over, the other two keep serving.
+        ResourceCommandService commands = app.Services.GetRequiredService<ResourceCommandService>();
+        ExecuteCommandResult stopped = await commands.ExecuteCommandAsync("broker-2", KnownResourceCommands.StopCommand, startup.Token);
+        Assert.True(stopped.Success, stopped.Message);
+        await app.ResourceNotifications.WaitForResourceAsync("broker-2", KnownResourceStates.TerminalStates, startup.Token);
+
+        await ProduceRoundAsync(client, round: 1);
+        await AssertEveryRecordAsync(client, rounds: 2);
+        for (int id = 0; id < 2; id++)
+        {
+            // Still serving (200), and saying that the partitions it leads lack broker 2's replica.
+            await Eventually.TrueDespiteFaultsAsync(async () => await HealthAsync(http, id) == (HttpStatusCode.OK, "Degraded"),
+                TimeSpan.FromSeconds(30), () => $"broker-{id} to report Degraded");
+        }
+    }
+
+    private static async Task ProduceRoundAsync(OrleansStreamClient client, int round)
+    {
+        await using Producer producer = client.CreateProducer(new ProducerOptions { Acks = Acks.All });
+        var sends = new List<Task<DeliveryResult>>(PerRound);
+        for (int i = 0; i < PerRound; i++)
+        {
+            int n = (round * PerRound) + i;
+            sends.Add(producer.ProduceAsync("observed", Encoding.UTF8.GetBytes($"key-{n % 10}"), Encoding.UTF8.GetBytes($"value-{n}")).AsTask());
+        }
+
+        await Task.WhenAll(sends);
+    }
+
+    /// <summary>Every record of every round comes back exactly once, each key's values in the order they were sent.</summary>
+    private static async Task AssertEveryRecordAsync(OrleansStreamClient client, int rounds)
+    {
+        await using Consumer consumer = client.CreateConsumer(new ConsumerOptions { AutoOffsetReset = AutoOffsetReset.Earliest });
+        consumer.Assign([.. Enumerable.Range(0, 3).Select(p => new TopicPartitionOffset("observed", p, OffsetSpec.Earliest))]);
+        List<ConsumeResult> records = await consumer.ReadAsync(rounds * PerRound, TimeSpan.FromMinutes(1));
+        var values = records.Select(r => Encoding.UTF8.GetString(r.Value!.Value.Span)).ToList();
+        Assert.Equal(rounds * PerRound, values.Distinct().Count());
+        foreach (IGrouping<string, ConsumeResult> key in records.GroupBy(r => Encoding.UTF8.GetString(r.Key!.Value.Span)))
+        {
+            int[] order = [.. key.Select(r => int.Parse(Encoding.UTF8.GetString(r.Value!.Value.Span)["value-".Length..], CultureInfo.InvariantCulture))];
+            Assert.Equal(order.Order(), order);
+        }
+    }
+
+    private static Uri Broker(int id, string path) => new($"http://127.0.0.1:{8080 + id}{path}");
+
+    private static async Task<(HttpStatusCode Status, string Overall)> HealthAsync(HttpClient http, int id)
+    {
+        using HttpResponseMessage response = await http.GetAsync(Broker(id, "/health"));
+        using JsonDocument body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return (response.StatusCode, body.RootElement.GetProperty("status").GetString()!);
+    }
+
+    /// <summary>The sum of <c>ostream_produce_records_total</c> over the series of one topic, from Prometheus' text format.</summary>
+    private static double ProducedRecords(string metrics, string topic)
+    {
+        double sum = 0;
+        foreach (Match line in ProducedLine().Matches(metrics))
+        {
+            if (line.Groups["labels"].Value.Contains($"ostream_topic=\"{topic}\"", StringComparison.Ordinal))
+            {
+                sum += double.Parse(line.Groups["value"].Value, CultureInfo.InvariantCulture);
+            }
+        }
+
+        return sum;
+    }
+
+    [GeneratedRegex(@"^ostream_produce_records_total\{(?<labels>[^}]*)\} (?<value>\S+)", RegexOptions.Multiline)]
+    private static partial Regex ProducedLine();
+}
