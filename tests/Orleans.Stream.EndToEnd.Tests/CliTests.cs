@@ -88,6 +88,11 @@ public sealed class CliTests
         ProcessRun clusterView = await Ostream(cluster, ["cluster", "describe"]);
         Assert.True(clusterView.ExitCode == 0, clusterView.Stderr);
         Assert.Contains("Brokers: 3 alive of 3", clusterView.Stdout);
+
+        // The controller spread the partitions evenly already: a rebalance plan has nothing to move.
+        ProcessRun rebalance = await Ostream(cluster, ["cluster", "rebalance"]);
+        Assert.True(rebalance.ExitCode == 0, rebalance.Stderr);
+        Assert.Equal("The live brokers are balanced: nothing to move.", rebalance.Stdout.Trim());
     }
 
     [Fact]

@@ -1,8 +1,9 @@
 using System.CommandLine;
+using Orleans.Stream.Client;
 
 namespace Orleans.Stream.Cli.Commands;
 
-/// <summary><c>ostream cluster describe</c>.</summary>
+/// <summary><c>ostream cluster describe | rebalance</c>.</summary>
 internal static class ClusterCommands
 {
     public static Command Build()
@@ -34,8 +35,44 @@ internal static class ClusterCommands
             return 0;
         }, cancellation));
 
-        var cluster = new Command("cluster", "Inspect the cluster");
+        var cluster = new Command("cluster", "Inspect the cluster, and even it out after adding a broker");
         cluster.Subcommands.Add(describe);
+        cluster.Subcommands.Add(Rebalance());
         return cluster;
+    }
+
+    private static Command Rebalance()
+    {
+        var execute = new Option<bool>("--execute") { Description = "Start the moves (without it, only print the plan)" };
+        var command = new Command("rebalance", "Plan (and with --execute, start) the replica moves that even out the live brokers, e.g. after adding one") { execute };
+        command.SetAction((parse, cancellation) => GlobalOptions.RunAsync(parse, async context =>
+        {
+            IReadOnlyList<PartitionMove> moves = await context.Client.Admin.PlanRebalanceAsync();
+            if (moves.Count == 0)
+            {
+                await context.Out.WriteLineAsync("The live brokers are balanced: nothing to move.");
+                return 0;
+            }
+
+            foreach (PartitionMove move in moves)
+            {
+                await context.Out.WriteLineAsync($"{move.Partition}: {string.Join(",", move.From)} -> {string.Join(",", move.To)}");
+            }
+
+            if (!parse.GetValue(execute))
+            {
+                await context.Out.WriteLineAsync($"{moves.Count} moves planned; run again with --execute to start them.");
+                return 0;
+            }
+
+            foreach (PartitionMove move in moves)
+            {
+                await context.Client.Admin.ReassignPartitionAsync(move.Partition, move.To);
+            }
+
+            await context.Out.WriteLineAsync($"{moves.Count} moves started: new replicas copy the logs, then the old ones let go (see cluster describe).");
+            return 0;
+        }, cancellation));
+        return command;
     }
 }

@@ -50,6 +50,9 @@ public sealed class StreamAdmin
     /// </summary>
     public Task<PartitionDescription> ReassignPartitionAsync(TopicPartition partition, int[] replicas) => Controller.ReassignPartition(partition, replicas);
 
+    /// <summary>The replica moves that would even out the live brokers, e.g. after adding one (see <see cref="RebalancePlanner"/>); nothing is moved.</summary>
+    public async Task<IReadOnlyList<PartitionMove>> PlanRebalanceAsync() => RebalancePlanner.Plan(await DescribeClusterAsync().ConfigureAwait(false));
+
     /// <summary>The ids of the cluster's consumer groups, sorted.</summary>
     public Task<string[]> ListGroupsAsync() => _grains.GetGrain<IGroupDirectoryGrain>(0).List();
 

@@ -74,6 +74,50 @@ public sealed class ReassignmentTests
     }
 
     [Fact]
+    public async Task After_a_broker_joins_a_rebalance_gives_it_its_share_of_replicas_and_leaders_and_every_record_stays()
+    {
+        using var data = new TempDirectory();
+        await using BrokerCluster brokers = await BrokerCluster.StartAsync(data.Path);
+        OrleansStreamClient client = brokers.Client;
+        await client.Admin.CreateTopicAsync("growing", partitions: 6, replicationFactor: 2);
+        await using Producer producer = client.CreateProducer(new ProducerOptions { Acks = Acks.All });
+        for (int i = 0; i < 300; i++)
+        {
+            await producer.ProduceAsync("growing", null, Encoding.UTF8.GetBytes($"value-{i:D3}"), partition: i % 6); // every partition has a log to move
+        }
+
+        // Scale out: broker 3 joins empty; the plan moves a quarter of the replicas (and some leaders) onto it.
+        await brokers.StartBrokerAsync(3);
+        await brokers.WaitForBrokersAsync(4);
+        IReadOnlyList<PartitionMove> moves = await client.Admin.PlanRebalanceAsync();
+        Assert.Equal(3, moves.Count); // 12 replicas over 4 brokers: 3 each, all three from the old brokers' 4
+        Assert.All(moves, move => Assert.Contains(3, move.To));
+        foreach (PartitionMove move in moves)
+        {
+            await client.Admin.ReassignPartitionAsync(move.Partition, move.To);
+        }
+
+        ClusterDescription cluster = null!;
+        await Eventually.TrueDespiteFaultsAsync(async () =>
+        {
+            cluster = await client.Admin.DescribeClusterAsync();
+            return cluster.Topics.Single().Partitions.All(p => p.TargetReplicas is null && p.Isr.Length == 2);
+        }, TimeSpan.FromSeconds(60), () => "every move to finish");
+        Assert.All(cluster.Brokers, broker => Assert.Equal(3, broker.Replicas));
+        Assert.InRange(cluster.Brokers.Single(b => b.Id == 3).Leaders, 1, 2);
+        Assert.Empty(await client.Admin.PlanRebalanceAsync());
+        foreach (PartitionDescription partition in cluster.Topics.Single().Partitions)
+        {
+            await ReplicaLogs.AssertConvergedAsync(brokers, new TopicPartition("growing", partition.Partition), partition.Replicas);
+        }
+
+        await using Consumer consumer = client.CreateConsumer();
+        consumer.Assign([.. Enumerable.Range(0, 6).Select(p => new TopicPartitionOffset("growing", p, OffsetSpec.Earliest))]);
+        List<ConsumeResult> records = await consumer.ReadAsync(300, TimeSpan.FromSeconds(30));
+        Assert.Equal(Enumerable.Range(0, 300).Select(i => $"value-{i:D3}"), records.Select(r => Encoding.UTF8.GetString(r.Value!.Value.Span)).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task With_automatic_reassignment_a_dead_brokers_replicas_move_to_the_live_ones_and_every_record_stays()
     {
         using var data = new TempDirectory();
