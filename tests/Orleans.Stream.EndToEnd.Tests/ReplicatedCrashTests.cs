@@ -50,7 +50,7 @@ public sealed class ReplicatedCrashTests(ITestOutputHelper output)
         output.WriteLine($"{clock.Elapsed}: producer exited {run.ExitCode}: {run.Stdout.Trim()}");
         Assert.True(run.ExitCode == 0, $"the producer failed: {run.Stderr}");
 
-        List<(int Partition, long Offset, string Key, string Value)> acknowledged = ReadAcks(acksFile);
+        List<(int Partition, long Offset, string Key, string Value)> acknowledged = AcknowledgedRecords.Read(acksFile);
         Assert.True(acknowledged.Count > 6_000, $"only {acknowledged.Count} of 12,000 acknowledged: {run.Stdout} {run.Stderr[..Math.Min(2000, run.Stderr.Length)]}");
 
         // Everything the topic holds, from offset 0 to each partition's high watermark.
@@ -94,17 +94,5 @@ public sealed class ReplicatedCrashTests(ITestOutputHelper output)
         {
             return 0;
         }
-    }
-
-    private static List<(int Partition, long Offset, string Key, string Value)> ReadAcks(string acksFile)
-    {
-        var acks = new List<(int, long, string, string)>();
-        foreach (string line in File.ReadLines(acksFile))
-        {
-            string[] fields = line.Split('\t');
-            acks.Add((int.Parse(fields[0], CultureInfo.InvariantCulture), long.Parse(fields[1], CultureInfo.InvariantCulture), fields[2], fields[3]));
-        }
-
-        return acks;
     }
 }

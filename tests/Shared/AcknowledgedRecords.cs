@@ -9,6 +9,19 @@ namespace Orleans.Stream.Testing;
 /// </summary>
 internal static class AcknowledgedRecords
 {
+    /// <summary>The acknowledgements the load tool's <c>verify-produce</c> wrote: partition, offset, key, value per line.</summary>
+    public static List<(int Partition, long Offset, string Key, string Value)> Read(string acksFile)
+    {
+        var acks = new List<(int, long, string, string)>();
+        foreach (string line in File.ReadLines(acksFile))
+        {
+            string[] fields = line.Split('\t');
+            acks.Add((int.Parse(fields[0], CultureInfo.InvariantCulture), long.Parse(fields[1], CultureInfo.InvariantCulture), fields[2], fields[3]));
+        }
+
+        return acks;
+    }
+
     public static void AssertExactlyOnceInKeyOrder(
         IReadOnlyDictionary<(int Partition, long Offset), (string Key, string Value)> log,
         IEnumerable<(int Partition, long Offset, string Value)> acknowledged)

@@ -12,6 +12,7 @@ internal sealed class BrokerProcesses : IAsyncDisposable
     private readonly Process?[] _brokers;
     private readonly int[] _siloPorts;
     private readonly int[] _gatewayPorts;
+    private readonly int[] _httpPorts;
     private readonly StringBuilder[] _logs;
 
     private BrokerProcesses(Azurite azurite, string dataRoot, int count)
@@ -22,11 +23,13 @@ internal sealed class BrokerProcesses : IAsyncDisposable
         _brokers = new Process?[count];
         _siloPorts = new int[count];
         _gatewayPorts = new int[count];
+        _httpPorts = new int[count];
         _logs = new StringBuilder[count];
         for (int i = 0; i < count; i++)
         {
             _siloPorts[i] = LoopbackPort.Free();
             _gatewayPorts[i] = LoopbackPort.Free();
+            _httpPorts[i] = LoopbackPort.Free();
             _logs[i] = new StringBuilder();
         }
     }
@@ -66,7 +69,7 @@ internal sealed class BrokerProcesses : IAsyncDisposable
             UseShellExecute = false,
         };
         foreach (string arg in (string[])[Executables.Broker, "--broker-id", $"{broker}", "--data-dir", Path.Combine(DataRoot, $"broker-{broker}"),
-            "--silo-port", $"{_siloPorts[broker]}", "--gateway-port", $"{_gatewayPorts[broker]}", "--cluster-id", ClusterId, "--storage", Azurite.ConnectionString])
+            "--silo-port", $"{_siloPorts[broker]}", "--gateway-port", $"{_gatewayPorts[broker]}", "--http-port", $"{_httpPorts[broker]}", "--cluster-id", ClusterId, "--storage", Azurite.ConnectionString])
         {
             start.ArgumentList.Add(arg);
         }
@@ -93,6 +96,34 @@ internal sealed class BrokerProcesses : IAsyncDisposable
         _brokers[broker]?.Dispose();
         _brokers[broker] = null;
     }
+
+    /// <summary>SIGTERM, as Kubernetes stops a pod: the broker leaves the cluster and closes its logs. Waits for it to exit.</summary>
+    public async Task StopAsync(int broker, TimeSpan? timeout = null)
+    {
+        if (_brokers[broker] is { HasExited: false } process)
+        {
+            using (Process kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync();
+            }
+
+            using var wait = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
+            try
+            {
+                await process.WaitForExitAsync(wait.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"Broker {broker} did not stop within {timeout ?? TimeSpan.FromSeconds(60)} of SIGTERM. Its output:\n{Log(broker)}");
+            }
+        }
+
+        _brokers[broker]?.Dispose();
+        _brokers[broker] = null;
+    }
+
+    /// <summary>Broker <paramref name="broker"/>'s health endpoint (e.g. <c>/ready</c>), on loopback.</summary>
+    public Uri Http(int broker, string path) => new($"http://127.0.0.1:{_httpPorts[broker]}{path}");
 
     public string Log(int broker)
     {
