@@ -22,10 +22,8 @@ public sealed class RollingRestartTests(ITestOutputHelper output)
     {
         using var data = new TempDirectory();
         await using BrokerProcesses cluster = await BrokerProcesses.StartAsync(data.Path);
-        await using OrleansStreamConnection connection = await OrleansStreamConnection.ConnectAsync(cluster.Gateways, cluster.ClusterId);
+        await using OrleansStreamConnection connection = await cluster.ConnectWhenAllJoinedAsync();
         OrleansStreamClient client = connection.Client;
-        await Eventually.TrueDespiteFaultsAsync(async () => (await client.Admin.DescribeClusterAsync()).Brokers.Count(b => b.IsAlive) == 3,
-            TimeSpan.FromSeconds(60), () => "the controller to see all three brokers");
         await client.Admin.CreateTopicAsync(Topic, 3, replicationFactor: 3, new Dictionary<string, string> { ["min.insync.replicas"] = "2" });
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         for (int broker = 0; broker < 3; broker++)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Orleans.Stream.Client;
 
 namespace Orleans.Stream.EndToEnd.Tests.Support;
 
@@ -82,6 +83,24 @@ internal sealed class BrokerProcesses : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _brokers[broker] = process;
+    }
+
+    /// <summary>A grain client of the cluster, once the controller counts every broker as a member (an open gateway is not yet one).</summary>
+    public async Task<OrleansStreamConnection> ConnectWhenAllJoinedAsync()
+    {
+        OrleansStreamConnection connection = await OrleansStreamConnection.ConnectAsync(Gateways, ClusterId);
+        try
+        {
+            await Eventually.TrueDespiteFaultsAsync(
+                async () => (await connection.Client.Admin.DescribeClusterAsync()).Brokers.Count(b => b.IsAlive) == _brokers.Length,
+                TimeSpan.FromSeconds(60), () => $"the controller to see all {_brokers.Length} brokers");
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>SIGKILL: the broker gets no chance to flush or leave the cluster.</summary>
