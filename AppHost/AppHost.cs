@@ -83,6 +83,7 @@ for (int id = 0; id < BrokerCount; id++)
     int siloPort = 11111 + id;
     int gatewayPort = 30000 + id;
     int httpPort = 8080 + id; // /alive, /ready, /health, /metrics
+    int kafkaPort = 9092 + id; // Kafka clients: bootstrap.servers=127.0.0.1:9092
 
     IResourceBuilder<ProjectResource> broker = builder.AddProject<Projects.Orleans_Stream_Silo>(name)
         .WithEnvironment("DOTNET_ENVIRONMENT", "Development")
@@ -93,8 +94,10 @@ for (int id = 0; id < BrokerCount; id++)
         .WithEnvironment("Orleans__SiloPort", siloPort.ToString(CultureInfo.InvariantCulture))
         .WithEnvironment("Orleans__GatewayPort", gatewayPort.ToString(CultureInfo.InvariantCulture))
         .WithEnvironment("Broker__HttpPort", httpPort.ToString(CultureInfo.InvariantCulture))
+        .WithEnvironment("Kafka__Port", kafkaPort.ToString(CultureInfo.InvariantCulture))
         .WithEnvironment("ConnectionStrings__storage", storage)
         .WithHttpEndpoint(port: httpPort, targetPort: httpPort, name: "http", isProxied: false)
+        .WithEndpoint(port: kafkaPort, targetPort: kafkaPort, scheme: "tcp", name: "kafka", isProxied: false)
         // Healthy: logs recovered, joined, every replica it holds in sync (Degraded, e.g. under-replicated, is 200 too).
         .WithHttpHealthCheck(path: "/health", endpointName: "http")
         .WaitFor(azurite);

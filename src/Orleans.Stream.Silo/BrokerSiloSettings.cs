@@ -7,6 +7,7 @@ using Microsoft.Extensions.Configuration;
 using Orleans.Configuration;
 using Orleans.Hosting;
 using Orleans.Stream.Broker;
+using Orleans.Stream.Kafka;
 
 namespace Orleans.Stream.Silo;
 
@@ -22,6 +23,7 @@ internal sealed record BrokerSiloSettings(
     int SiloPort,
     int GatewayPort,
     int HttpPort,
+    KafkaOptions? Kafka,
     string? ClusteringConnectionString,
     string? StorageConnectionString,
     string StorageContainer,
@@ -34,6 +36,7 @@ internal sealed record BrokerSiloSettings(
         ["--silo-port"] = "Orleans:SiloPort",
         ["--gateway-port"] = "Orleans:GatewayPort",
         ["--http-port"] = "Broker:HttpPort",
+        ["--kafka-port"] = "Kafka:Port",
         ["--advertised-ip"] = "Orleans:AdvertisedIPAddress",
         ["--cluster-id"] = "Orleans:ClusterId",
         ["--storage"] = "ConnectionStrings:storage",
@@ -64,6 +67,13 @@ internal sealed record BrokerSiloSettings(
             throw new InvalidOperationException($"Orleans:AdvertisedIPAddress '{address}' is not an IP address.");
         }
 
+
+        // The Kafka listener: 9092 + id unless set (0 turns it off), advertised at the silo's address by default.
+        var kafka = new KafkaOptions { Port = 9092 + broker.Id, AdvertisedHost = advertised.ToString(), LoopbackOnly = IPAddress.IsLoopback(advertised) };
+        configuration.GetSection(KafkaOptions.SectionName).Bind(kafka);
+        kafka.ClusterId = orleans["ClusterId"] ?? "ostream-local";
+        broker.KafkaEndpoint = kafka.Port > 0 ? kafka.AdvertisedEndpoint : null;
+
         // One storage account serves both clustering (tables) and the controller's state (blobs); each can be
         // given separately, as Aspire passes them (ConnectionStrings:clustering / ConnectionStrings:blobs).
         string? storage = configuration.GetConnectionString("storage");
@@ -75,6 +85,7 @@ internal sealed record BrokerSiloSettings(
             siloPort,
             gatewayPort,
             httpPort,
+            kafka.Port > 0 ? kafka : null,
             configuration.GetConnectionString("clustering") ?? storage,
             configuration.GetConnectionString("blobs") ?? storage,
             configuration["Broker:StateContainer"] ?? "ostream-state",
@@ -127,6 +138,10 @@ internal sealed record BrokerSiloSettings(
         }
 
         silo.AddOrleansStreamBroker(Broker);
+        if (Kafka is { } kafka)
+        {
+            silo.AddOrleansStreamKafka(kafka, Broker.Id);
+        }
     }
 
     /// <summary>

@@ -7,6 +7,7 @@ namespace Orleans.Stream;
 /// <param name="Leaders">How many partitions this broker leads.</param>
 /// <param name="Replicas">How many partition replicas this broker holds.</param>
 /// <param name="Gateway">The Orleans gateway of its silo (advertised host:port), "" when unknown.</param>
+/// <param name="KafkaEndpoint">Its Kafka listener (advertised host:port), "" when it has none.</param>
 [GenerateSerializer, Immutable]
 public sealed record BrokerDescription(
     [property: Id(0)] int Id,
@@ -14,4 +15,5 @@ public sealed record BrokerDescription(
     [property: Id(2)] bool IsAlive,
     [property: Id(3)] int Leaders,
     [property: Id(4)] int Replicas,
-    [property: Id(5)] string Gateway);
+    [property: Id(5)] string Gateway,
+    [property: Id(6)] string KafkaEndpoint = "");

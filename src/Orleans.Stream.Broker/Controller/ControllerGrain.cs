@@ -574,7 +574,8 @@ internal sealed partial class ControllerGrain(
         foreach (LiveBroker broker in brokers.LiveBrokers())
         {
             known[broker.Id] = new BrokerDescription(
-                broker.Id, broker.Silo.ToParsableString(), true, leaders.GetValueOrDefault(broker.Id), replicas.GetValueOrDefault(broker.Id), brokers.GatewayOf(broker.Silo));
+                broker.Id, broker.Silo.ToParsableString(), true, leaders.GetValueOrDefault(broker.Id), replicas.GetValueOrDefault(broker.Id), brokers.GatewayOf(broker.Silo),
+                brokers.KafkaEndpointOf(broker.Silo));
         }
 
         foreach (int id in replicas.Keys)

@@ -11,6 +11,12 @@ public sealed class BrokerOptions
     /// </summary>
     public int Id { get; set; } = -1;
 
+    /// <summary>
+    /// Where Kafka clients reach this broker (advertised <c>host:port</c> of its Kafka listener), published for the
+    /// Metadata answers of every broker; null when the broker has no Kafka listener.
+    /// </summary>
+    public string? KafkaEndpoint { get; set; }
+
     /// <summary>The directory holding one sub-directory per partition replica (<c>Broker:DataDir</c>).</summary>
     public string DataDir { get; set; } = "";
 

@@ -48,6 +48,11 @@ public static class BrokerSiloBuilderExtensions
                 metadata[BrokerDirectory.GatewayKey] = new IPEndPoint(address, gateway.GatewayPort).ToString();
             }
         });
+        if (options.KafkaEndpoint is { Length: > 0 } kafka)
+        {
+            metadata[BrokerDirectory.KafkaKey] = kafka;
+        }
+
         builder.UseSiloMetadata(metadata);
         builder.AddPlacementDirector<BrokerPlacement, BrokerPlacementDirector>();
         builder.AddActivityPropagation(); // a client's trace continues through the grain calls (when anyone listens)

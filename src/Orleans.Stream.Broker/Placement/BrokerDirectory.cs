@@ -23,6 +23,9 @@ internal sealed class BrokerDirectory(IClusterMembershipService membership, ISil
     /// </summary>
     public const string GatewayKey = "orleans-stream.gateway";
 
+    /// <summary>The silo metadata key of a broker's Kafka listener (advertised host:port), for Kafka clients.</summary>
+    public const string KafkaKey = "orleans-stream.kafka";
+
     /// <summary>Active brokers, ordered by id. A restarted broker whose old silo is not yet declared dead appears once, as its newest silo.</summary>
     public List<LiveBroker> LiveBrokers()
     {
@@ -66,6 +69,10 @@ internal sealed class BrokerDirectory(IClusterMembershipService membership, ISil
     /// <summary>The gateway endpoint (host:port) the broker's silo published, or "" if it has none.</summary>
     public string GatewayOf(SiloAddress silo) =>
         metadata.GetSiloMetadata(silo).Metadata.TryGetValue(GatewayKey, out string? value) ? value : "";
+
+    /// <summary>The Kafka endpoint (host:port) the broker's silo published, or "" if it has no Kafka listener.</summary>
+    public string KafkaEndpointOf(SiloAddress silo) =>
+        metadata.GetSiloMetadata(silo).Metadata.TryGetValue(KafkaKey, out string? value) ? value : "";
 
     public bool TryGetBrokerId(SiloAddress silo, out int brokerId)
     {

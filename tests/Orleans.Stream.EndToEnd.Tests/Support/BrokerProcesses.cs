@@ -14,6 +14,7 @@ internal sealed class BrokerProcesses : IAsyncDisposable
     private readonly int[] _siloPorts;
     private readonly int[] _gatewayPorts;
     private readonly int[] _httpPorts;
+    private readonly int[] _kafkaPorts;
     private readonly StringBuilder[] _logs;
 
     private BrokerProcesses(Azurite azurite, string dataRoot, int count)
@@ -25,12 +26,14 @@ internal sealed class BrokerProcesses : IAsyncDisposable
         _siloPorts = new int[count];
         _gatewayPorts = new int[count];
         _httpPorts = new int[count];
+        _kafkaPorts = new int[count];
         _logs = new StringBuilder[count];
         for (int i = 0; i < count; i++)
         {
             _siloPorts[i] = LoopbackPort.Free();
             _gatewayPorts[i] = LoopbackPort.Free();
             _httpPorts[i] = LoopbackPort.Free();
+            _kafkaPorts[i] = LoopbackPort.Free();
             _logs[i] = new StringBuilder();
         }
     }
@@ -40,6 +43,14 @@ internal sealed class BrokerProcesses : IAsyncDisposable
     public string DataRoot { get; }
 
     public string ClusterId { get; }
+
+    /// <summary>Kafka's <c>bootstrap.servers</c>: every broker's Kafka listener.</summary>
+    public string KafkaBootstrap => string.Join(",", _kafkaPorts.Select(p => $"127.0.0.1:{p}"));
+
+    /// <summary>Broker <paramref name="broker"/>'s Kafka port on loopback.</summary>
+    public int KafkaPort(int broker) => _kafkaPorts[broker];
+
+    public bool IsRunning(int broker) => _brokers[broker] is { HasExited: false };
 
     /// <summary>The value for <c>--cluster</c>: every broker's gateway.</summary>
     public string Gateways => string.Join(",", _gatewayPorts.Select(p => $"127.0.0.1:{p}"));
@@ -70,7 +81,7 @@ internal sealed class BrokerProcesses : IAsyncDisposable
             UseShellExecute = false,
         };
         foreach (string arg in (string[])[Executables.Broker, "--broker-id", $"{broker}", "--data-dir", Path.Combine(DataRoot, $"broker-{broker}"),
-            "--silo-port", $"{_siloPorts[broker]}", "--gateway-port", $"{_gatewayPorts[broker]}", "--http-port", $"{_httpPorts[broker]}", "--cluster-id", ClusterId, "--storage", Azurite.ConnectionString])
+            "--silo-port", $"{_siloPorts[broker]}", "--gateway-port", $"{_gatewayPorts[broker]}", "--http-port", $"{_httpPorts[broker]}", "--kafka-port", $"{_kafkaPorts[broker]}", "--cluster-id", ClusterId, "--storage", Azurite.ConnectionString])
         {
             start.ArgumentList.Add(arg);
         }

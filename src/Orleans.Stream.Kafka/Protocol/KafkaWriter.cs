@@ -1,0 +1,149 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Text;
+
+namespace Orleans.Stream.Kafka.Protocol;
+
+/// <summary>
+/// Writes Kafka's primitive types into a growable buffer rented from the array pool (returned on dispose): one per
+/// response, sent as written.
+/// </summary>
+internal sealed class KafkaWriter : IDisposable
+{
+    private byte[] _buffer;
+    private int _length;
+
+    public KafkaWriter(int capacity = 256) => _buffer = ArrayPool<byte>.Shared.Rent(capacity);
+
+    public int Length => _length;
+
+    public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _length);
+
+    public ReadOnlyMemory<byte> WrittenMemory => _buffer.AsMemory(0, _length);
+
+    private Span<byte> Grow(int count)
+    {
+        if (_length + count > _buffer.Length)
+        {
+            byte[] larger = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _length + count));
+            _buffer.AsSpan(0, _length).CopyTo(larger);
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = larger;
+        }
+
+        Span<byte> span = _buffer.AsSpan(_length, count);
+        _length += count;
+        return span;
+    }
+
+    public void WriteRaw(ReadOnlySpan<byte> bytes) => bytes.CopyTo(Grow(bytes.Length));
+
+    public void WriteBool(bool value) => Grow(1)[0] = value ? (byte)1 : (byte)0;
+
+    public void WriteInt8(sbyte value) => Grow(1)[0] = (byte)value;
+
+    public void WriteInt16(short value) => BinaryPrimitives.WriteInt16BigEndian(Grow(2), value);
+
+    public void WriteUInt16(ushort value) => BinaryPrimitives.WriteUInt16BigEndian(Grow(2), value);
+
+    public void WriteInt32(int value) => BinaryPrimitives.WriteInt32BigEndian(Grow(4), value);
+
+    public void WriteUInt32(uint value) => BinaryPrimitives.WriteUInt32BigEndian(Grow(4), value);
+
+    public void WriteInt64(long value) => BinaryPrimitives.WriteInt64BigEndian(Grow(8), value);
+
+    public void WriteFloat64(double value) => BinaryPrimitives.WriteDoubleBigEndian(Grow(8), value);
+
+    public void WriteUuid(Guid value) => value.TryWriteBytes(Grow(16), bigEndian: true, out _);
+
+    public void WriteUnsignedVarint(int value)
+    {
+        uint v = (uint)value;
+        while (v >= 0x80)
+        {
+            Grow(1)[0] = (byte)(v | 0x80);
+            v >>= 7;
+        }
+
+        Grow(1)[0] = (byte)v;
+    }
+
+    public void WriteNullableString(string? value, bool compact)
+    {
+        if (value is null)
+        {
+            if (compact)
+            {
+                WriteUnsignedVarint(0);
+            }
+            else
+            {
+                WriteInt16(-1);
+            }
+
+            return;
+        }
+
+        int length = Encoding.UTF8.GetByteCount(value);
+        if (compact)
+        {
+            WriteUnsignedVarint(length + 1);
+        }
+        else
+        {
+            WriteInt16(checked((short)length));
+        }
+
+        Encoding.UTF8.GetBytes(value, Grow(length));
+    }
+
+    public void WriteNullableBytes(ReadOnlyMemory<byte>? value, bool compact)
+    {
+        int length = value is { } bytes ? bytes.Length : -1;
+        if (compact)
+        {
+            WriteUnsignedVarint(length + 1);
+        }
+        else
+        {
+            WriteInt32(length);
+        }
+
+        if (value is { } written)
+        {
+            WriteRaw(written.Span);
+        }
+    }
+
+    public void WriteArrayLength(int count, bool compact)
+    {
+        if (compact)
+        {
+            WriteUnsignedVarint(count + 1);
+        }
+        else
+        {
+            WriteInt32(count);
+        }
+    }
+
+    /// <summary>Leaves room for an int32 written later with <see cref="PatchInt32"/> (a frame's size); returns its position.</summary>
+    public int ReserveInt32()
+    {
+        Grow(4);
+        return _length - 4;
+    }
+
+    public void PatchInt32(int position, int value) => BinaryPrimitives.WriteInt32BigEndian(_buffer.AsSpan(position, 4), value);
+
+    public void Dispose()
+    {
+        byte[] buffer = _buffer;
+        _buffer = [];
+        _length = 0;
+        if (buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}
