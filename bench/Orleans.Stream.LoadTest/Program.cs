@@ -60,13 +60,14 @@ consume.SetAction(async (parse, cancellation) =>
 var keys = new Option<int>("--keys") { Description = "Distinct keys, used in turn", DefaultValueFactory = _ => 16 };
 var acksFile = new Option<string>("--acks-file") { Description = "Where each acknowledgement goes, one line each: partition offset key value", Required = true };
 var verifyRate = new Option<int>("--rate") { Description = "Records/s", DefaultValueFactory = _ => 500 };
-var verify = new Command("verify-produce", "Produce keyed sequential records (acks=all, idempotent) and log every acknowledgement, for fault tests") { keys, acksFile, verifyRate };
+var stopFile = new Option<string?>("--stop-file") { Description = "Stop producing once this file exists (and report what was acknowledged)" };
+var verify = new Command("verify-produce", "Produce keyed sequential records (acks=all, idempotent) and log every acknowledgement, for fault tests") { keys, acksFile, verifyRate, stopFile };
 verify.SetAction(async (parse, cancellation) =>
 {
     await using OrleansStreamConnection connection = await OrleansStreamConnection.ConnectAsync(parse.GetValue(cluster), parse.GetValue(clusterId), cancellation);
     var settings = new VerifiableProduce.Settings(
         parse.GetValue(topic)!, Math.Min(parse.GetValue(records), 1_000_000), parse.GetValue(verifyRate), Math.Max(1, parse.GetValue(keys)), parse.GetValue(acksFile)!,
-        TimeSpan.FromSeconds(parse.GetValue(maxSeconds)));
+        TimeSpan.FromSeconds(parse.GetValue(maxSeconds)), parse.GetValue(stopFile));
     return await VerifiableProduce.RunAsync(connection.Client, settings, cancellation);
 });
 

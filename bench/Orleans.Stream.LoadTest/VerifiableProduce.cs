@@ -11,7 +11,8 @@ namespace Orleans.Stream.LoadTest;
 /// </summary>
 internal static class VerifiableProduce
 {
-    public sealed record Settings(string Topic, int Records, int Rate, int Keys, string AcksFile, TimeSpan MaxDuration);
+    /// <param name="StopFile">When this file appears, the producer stops sending, waits for what is in flight, and reports (a test's "done").</param>
+    public sealed record Settings(string Topic, int Records, int Rate, int Keys, string AcksFile, TimeSpan MaxDuration, string? StopFile = null);
 
     public static async Task<int> RunAsync(OrleansStreamClient client, Settings settings, CancellationToken cancellation)
     {
@@ -27,6 +28,11 @@ internal static class VerifiableProduce
         {
             for (int i = 0; i < settings.Records && !stop.IsCancellationRequested; i++)
             {
+                if (settings.StopFile is { } stopFile && i % 50 == 0 && File.Exists(stopFile))
+                {
+                    break;
+                }
+
                 // Paced: record i goes out at i / rate seconds.
                 long due = started + (i * 1000L / Math.Max(1, settings.Rate));
                 long wait = due - Environment.TickCount64;

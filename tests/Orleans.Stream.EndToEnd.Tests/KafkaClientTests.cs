@@ -127,6 +127,170 @@ public sealed class KafkaClientTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task A_kafka_consumer_group_of_two_reads_everything_once_and_a_restarted_member_resumes_from_the_commits()
+    {
+        using var data = new TempDirectory();
+        await using BrokerProcesses cluster = await BrokerProcesses.StartAsync(data.Path);
+        await using OrleansStreamConnection connection = await cluster.ConnectWhenAllJoinedAsync();
+        await connection.Client.Admin.CreateTopicAsync("kafka-group", 6, replicationFactor: 3, new Dictionary<string, string> { ["min.insync.replicas"] = "2" });
+        await ProduceAsync(cluster, "kafka-group", 0, 4000);
+
+        // Two members share the partitions; each commits what it has read when partitions are taken from it, so a
+        // rebalance hands a partition over exactly where its last owner stopped.
+        var seen = new System.Collections.Concurrent.ConcurrentDictionary<string, (int Partition, long Offset)>();
+        var duplicates = new System.Collections.Concurrent.ConcurrentBag<string>();
+        using var firstStop = new CancellationTokenSource();
+        using var secondStop = new CancellationTokenSource();
+        Task<int> first = Task.Run(() => ConsumeInGroup(cluster, "kafka-readers", seen, duplicates, firstStop.Token));
+        Task<int> second = Task.Run(() => ConsumeInGroup(cluster, "kafka-readers", seen, duplicates, secondStop.Token));
+        await WaitForAsync(() => seen.Count >= 4000, TimeSpan.FromSeconds(90), () => $"4000 records read by the group (have {seen.Count})");
+        await firstStop.CancelAsync();
+        int firstRead = await first; // closes: commits and leaves the group
+        Assert.Empty(duplicates);
+        output.WriteLine($"member 1 read {firstRead}, member 2 so far {seen.Count - firstRead}");
+        Assert.True(firstRead > 0, "both members must have had partitions");
+
+        // More records; a restarted member joins again and the group reads only the new ones, once.
+        await ProduceAsync(cluster, "kafka-group", 4000, 1000);
+        using var restartedStop = new CancellationTokenSource();
+        Task<int> restarted = Task.Run(() => ConsumeInGroup(cluster, "kafka-readers", seen, duplicates, restartedStop.Token));
+        await WaitForAsync(() => seen.Count >= 5000, TimeSpan.FromSeconds(90), () => $"5000 records read by the group (have {seen.Count})");
+        await Task.Delay(2000); // nothing more may come
+        await secondStop.CancelAsync();
+        await restartedStop.CancelAsync();
+        await Task.WhenAll(second, restarted);
+        Assert.Empty(duplicates);
+        Assert.Equal(5000, seen.Count);
+        Assert.Equal(Enumerable.Range(0, 5000).Select(i => $"value-{i}").Order(StringComparer.Ordinal), seen.Keys.Order(StringComparer.Ordinal));
+
+        // The group's commits are the grain client's view too.
+        ConsumerGroupDescription group = await connection.Client.Admin.DescribeGroupAsync("kafka-readers");
+        Assert.Equal(5000, group.Partitions.Sum(p => p.CommittedOffset));
+        Assert.Equal(0, group.TotalLag);
+    }
+
+    [Fact]
+    public async Task A_kafka_consumer_and_a_grain_client_consumer_share_one_group()
+    {
+        using var data = new TempDirectory();
+        await using BrokerProcesses cluster = await BrokerProcesses.StartAsync(data.Path);
+        await using OrleansStreamConnection connection = await cluster.ConnectWhenAllJoinedAsync();
+        await connection.Client.Admin.CreateTopicAsync("kafka-group", 4, replicationFactor: 3);
+        await ProduceAsync(cluster, "kafka-group", 0, 2000);
+
+        // The grain client's member joins first (range, as librdkafka's default list has it), then the Kafka consumer.
+        await using Consumer grainMember = connection.Client.CreateConsumer(new ConsumerOptions
+        {
+            GroupId = "mixed-readers",
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            EnableAutoCommit = false,
+            PartitionAssignmentStrategy = "range",
+        });
+        await grainMember.SubscribeAsync(["kafka-group"]);
+        var seen = new System.Collections.Concurrent.ConcurrentDictionary<string, (int Partition, long Offset)>();
+        var duplicates = new System.Collections.Concurrent.ConcurrentBag<string>();
+        using var stop = new CancellationTokenSource();
+        Task<int> kafkaMember = Task.Run(() => ConsumeInGroup(cluster, "mixed-readers", seen, duplicates, stop.Token));
+
+        // Wait until the group has both members with two partitions each, then the grain member reads its share.
+        await WaitForAsync(() => grainMember.Assignment.Count == 2, TimeSpan.FromSeconds(60), () => $"the grain member to hold 2 partitions (holds {grainMember.Assignment.Count})");
+        ConsumerGroupDescription group = await connection.Client.Admin.DescribeGroupAsync("mixed-readers");
+        Assert.Equal(2, group.Members.Count);
+        Assert.Contains(group.Members, m => m.ClientId.Contains("rdkafka", StringComparison.Ordinal));
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await foreach (ConsumeResult record in grainMember.ConsumeAsync(deadline.Token))
+        {
+            if (!seen.TryAdd(Encoding.UTF8.GetString(record.Value!.Value.Span), (record.Partition, record.Offset)))
+            {
+                duplicates.Add(Encoding.UTF8.GetString(record.Value!.Value.Span));
+            }
+
+            if (seen.Count == 2000)
+            {
+                break;
+            }
+        }
+
+        await stop.CancelAsync();
+        int readByKafka = await kafkaMember;
+        Assert.Empty(duplicates);
+        Assert.Equal(2000, seen.Count);
+        Assert.InRange(readByKafka, 1, 1999); // both members read a share
+    }
+
+    private static async Task ProduceAsync(BrokerProcesses cluster, string topic, int from, int count)
+    {
+        using Kafka.IProducer<string, string> producer = new Kafka.ProducerBuilder<string, string>(ProducerConfig(cluster)).Build();
+        var deliveries = new List<Task<Kafka.DeliveryResult<string, string>>>(count);
+        for (int i = from; i < from + count; i++)
+        {
+            deliveries.Add(producer.ProduceAsync(topic, new Kafka.Message<string, string> { Key = $"key-{i % 24}", Value = $"value-{i}" }));
+        }
+
+        await Task.WhenAll(deliveries);
+    }
+
+    /// <summary>One group member until <paramref name="stop"/>: records every value it reads (a second read is a duplicate), commits on revocation and close.</summary>
+    private static int ConsumeInGroup(
+        BrokerProcesses cluster,
+        string group,
+        System.Collections.Concurrent.ConcurrentDictionary<string, (int Partition, long Offset)> seen,
+        System.Collections.Concurrent.ConcurrentBag<string> duplicates,
+        CancellationToken stop)
+    {
+        Kafka.ConsumerConfig config = ConsumerConfig(cluster);
+        config.GroupId = group;
+        config.EnableAutoOffsetStore = false;
+        config.SessionTimeoutMs = 10_000;
+        int read = 0;
+        using Kafka.IConsumer<string, string> consumer = new Kafka.ConsumerBuilder<string, string>(config)
+            .SetPartitionsRevokedHandler((c, _) => CommitStored(c))
+            .Build();
+        consumer.Subscribe("kafka-group");
+        while (!stop.IsCancellationRequested)
+        {
+            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is not { } record)
+            {
+                continue;
+            }
+
+            if (!seen.TryAdd(record.Message.Value, (record.Partition.Value, record.Offset.Value)))
+            {
+                duplicates.Add(record.Message.Value);
+            }
+
+            consumer.StoreOffset(record);
+            read++;
+        }
+
+        CommitStored(consumer);
+        consumer.Close();
+        return read;
+    }
+
+    private static void CommitStored(Kafka.IConsumer<string, string> consumer)
+    {
+        try
+        {
+            consumer.Commit();
+        }
+        catch (Kafka.KafkaException error) when (error.Error.Code == Kafka.ErrorCode.Local_NoOffset)
+        {
+            // Nothing read since the last commit.
+        }
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition, TimeSpan timeout, Func<string> what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Not within {timeout}: {what()}");
+            await Task.Delay(100);
+        }
+    }
+
     private static Kafka.ProducerConfig ProducerConfig(BrokerProcesses cluster) => new()
     {
         BootstrapServers = cluster.KafkaBootstrap,

@@ -14,6 +14,7 @@ public enum ErrorCode : short
     NotLeaderOrFollower = 6,
     RequestTimedOut = 7,
     RecordTooLarge = 10,
+    CoordinatorNotAvailable = 15,
     InvalidTopic = 17,
     NotEnoughReplicas = 19,
     NotEnoughReplicasAfterAppend = 20,

@@ -17,6 +17,15 @@ internal static class KafkaApis
         new(Wire.MetadataRequest.ApiKey, Wire.MetadataRequest.LowestVersion, Wire.MetadataRequest.HighestVersion, Wire.MetadataRequest.IsFlexible, static () => new Wire.MetadataRequest()),
         new(Wire.ApiVersionsRequest.ApiKey, Wire.ApiVersionsRequest.LowestVersion, Wire.ApiVersionsRequest.HighestVersion, Wire.ApiVersionsRequest.IsFlexible, static () => new Wire.ApiVersionsRequest()),
         new(Wire.InitProducerIdRequest.ApiKey, Wire.InitProducerIdRequest.LowestVersion, Wire.InitProducerIdRequest.HighestVersion, Wire.InitProducerIdRequest.IsFlexible, static () => new Wire.InitProducerIdRequest()),
+        new(Wire.OffsetCommitRequest.ApiKey, Wire.OffsetCommitRequest.LowestVersion, Wire.OffsetCommitRequest.HighestVersion, Wire.OffsetCommitRequest.IsFlexible, static () => new Wire.OffsetCommitRequest()),
+        new(Wire.OffsetFetchRequest.ApiKey, Wire.OffsetFetchRequest.LowestVersion, Wire.OffsetFetchRequest.HighestVersion, Wire.OffsetFetchRequest.IsFlexible, static () => new Wire.OffsetFetchRequest()),
+        new(Wire.FindCoordinatorRequest.ApiKey, Wire.FindCoordinatorRequest.LowestVersion, Wire.FindCoordinatorRequest.HighestVersion, Wire.FindCoordinatorRequest.IsFlexible, static () => new Wire.FindCoordinatorRequest()),
+        new(Wire.JoinGroupRequest.ApiKey, Wire.JoinGroupRequest.LowestVersion, Wire.JoinGroupRequest.HighestVersion, Wire.JoinGroupRequest.IsFlexible, static () => new Wire.JoinGroupRequest()),
+        new(Wire.HeartbeatRequest.ApiKey, Wire.HeartbeatRequest.LowestVersion, Wire.HeartbeatRequest.HighestVersion, Wire.HeartbeatRequest.IsFlexible, static () => new Wire.HeartbeatRequest()),
+        new(Wire.LeaveGroupRequest.ApiKey, Wire.LeaveGroupRequest.LowestVersion, Wire.LeaveGroupRequest.HighestVersion, Wire.LeaveGroupRequest.IsFlexible, static () => new Wire.LeaveGroupRequest()),
+        new(Wire.SyncGroupRequest.ApiKey, Wire.SyncGroupRequest.LowestVersion, Wire.SyncGroupRequest.HighestVersion, Wire.SyncGroupRequest.IsFlexible, static () => new Wire.SyncGroupRequest()),
+        new(Wire.DescribeGroupsRequest.ApiKey, Wire.DescribeGroupsRequest.LowestVersion, Wire.DescribeGroupsRequest.HighestVersion, Wire.DescribeGroupsRequest.IsFlexible, static () => new Wire.DescribeGroupsRequest()),
+        new(Wire.ListGroupsRequest.ApiKey, Wire.ListGroupsRequest.LowestVersion, Wire.ListGroupsRequest.HighestVersion, Wire.ListGroupsRequest.IsFlexible, static () => new Wire.ListGroupsRequest()),
     ];
 
     public static Api? Find(short apiKey)

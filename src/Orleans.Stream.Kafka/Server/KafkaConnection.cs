@@ -119,7 +119,7 @@ internal sealed partial class KafkaConnection(ConnectionContext connection, Brok
 
         IKafkaMessage request = api.NewRequest();
         request.Read(ref reader, header.ApiVersion);
-        KafkaAnswer answer = await RequestDispatcher.DispatchAsync(broker, request).ConfigureAwait(false);
+        KafkaAnswer answer = await RequestDispatcher.DispatchAsync(broker, header, request).ConfigureAwait(false);
         try
         {
             if (answer.Message is { } response)

@@ -7,7 +7,7 @@ namespace Orleans.Stream.Kafka.Server;
 /// <summary>Routes a decoded request to its handler.</summary>
 internal static class RequestDispatcher
 {
-    public static async ValueTask<KafkaAnswer> DispatchAsync(BrokerContext broker, IKafkaMessage request) => request switch
+    public static async ValueTask<KafkaAnswer> DispatchAsync(BrokerContext broker, RequestHeader header, IKafkaMessage request) => request switch
     {
         Wire.ProduceRequest produce => new KafkaAnswer(await ProduceHandler.HandleAsync(broker, produce).ConfigureAwait(false)),
         Wire.FetchRequest fetch => await FetchHandler.HandleAsync(broker, fetch).ConfigureAwait(false),
@@ -15,6 +15,15 @@ internal static class RequestDispatcher
         Wire.MetadataRequest metadata => new KafkaAnswer(await MetadataHandler.HandleAsync(broker, metadata).ConfigureAwait(false)),
         Wire.ApiVersionsRequest => new KafkaAnswer(new Wire.ApiVersionsResponse { ApiKeys = KafkaApis.Versions() }),
         Wire.InitProducerIdRequest init => new KafkaAnswer(await InitProducerIdHandler.HandleAsync(broker, init).ConfigureAwait(false)),
+        Wire.FindCoordinatorRequest find => new KafkaAnswer(GroupHandlers.FindCoordinator(broker, find)),
+        Wire.JoinGroupRequest join => new KafkaAnswer(await GroupHandlers.JoinAsync(broker, header, join).ConfigureAwait(false)),
+        Wire.SyncGroupRequest sync => new KafkaAnswer(await GroupHandlers.SyncAsync(broker, sync).ConfigureAwait(false)),
+        Wire.HeartbeatRequest heartbeat => new KafkaAnswer(await GroupHandlers.HeartbeatAsync(broker, heartbeat).ConfigureAwait(false)),
+        Wire.LeaveGroupRequest leave => new KafkaAnswer(await GroupHandlers.LeaveAsync(broker, leave).ConfigureAwait(false)),
+        Wire.ListGroupsRequest list => new KafkaAnswer(await GroupHandlers.ListAsync(broker, list).ConfigureAwait(false)),
+        Wire.DescribeGroupsRequest describe => new KafkaAnswer(await GroupHandlers.DescribeAsync(broker, describe).ConfigureAwait(false)),
+        Wire.OffsetCommitRequest commit => new KafkaAnswer(await OffsetHandlers.CommitAsync(broker, commit).ConfigureAwait(false)),
+        Wire.OffsetFetchRequest offsets => new KafkaAnswer(await OffsetHandlers.FetchAsync(broker, offsets).ConfigureAwait(false)),
         _ => throw new KafkaProtocolException($"no handler for API key {request.ApiKey}."),
     };
 }
