@@ -21,7 +21,33 @@ public sealed class KafkaClientTests(ITestOutputHelper output)
         await using BrokerProcesses cluster = await BrokerProcesses.StartAsync(data.Path);
         await using OrleansStreamConnection connection = await cluster.ConnectWhenAllJoinedAsync();
         OrleansStreamClient client = connection.Client;
-        await client.Admin.CreateTopicAsync("kafka-orders", 6, replicationFactor: 3, new Dictionary<string, string> { ["min.insync.replicas"] = "2" });
+        // Confluent's admin client creates the topic, sees its configuration, and refuses a second one of the name.
+        using (Kafka.IAdminClient admin = new Kafka.AdminClientBuilder(new Kafka.AdminClientConfig { BootstrapServers = cluster.KafkaBootstrap }).Build())
+        {
+            await admin.CreateTopicsAsync([new Kafka.Admin.TopicSpecification
+            {
+                Name = "kafka-orders",
+                NumPartitions = 6,
+                ReplicationFactor = 3,
+                Configs = new Dictionary<string, string> { ["min.insync.replicas"] = "2", ["retention.ms"] = "86400000" },
+            }]);
+            var again = await Assert.ThrowsAsync<Kafka.Admin.CreateTopicsException>(() => admin.CreateTopicsAsync([new Kafka.Admin.TopicSpecification { Name = "kafka-orders", NumPartitions = 1 }]));
+            Assert.Equal(Kafka.ErrorCode.TopicAlreadyExists, Assert.Single(again.Results).Error.Code);
+            Kafka.Metadata metadata = admin.GetMetadata("kafka-orders", TimeSpan.FromSeconds(10));
+            Assert.Equal(3, metadata.Brokers.Count);
+            Kafka.TopicMetadata described = Assert.Single(metadata.Topics);
+            Assert.Equal(6, described.Partitions.Count);
+            Assert.All(described.Partitions, p => Assert.Equal(3, p.Replicas.Length));
+            List<Kafka.Admin.DescribeConfigsResult> configs = await admin.DescribeConfigsAsync([new Kafka.Admin.ConfigResource { Type = Kafka.Admin.ResourceType.Topic, Name = "kafka-orders" }]);
+            Assert.Equal("86400000", Assert.Single(configs).Entries["retention.ms"].Value);
+
+            // A scratch topic grows and goes.
+            await admin.CreateTopicsAsync([new Kafka.Admin.TopicSpecification { Name = "kafka-scratch", NumPartitions = 2, ReplicationFactor = 1 }]);
+            await admin.CreatePartitionsAsync([new Kafka.Admin.PartitionsSpecification { Topic = "kafka-scratch", IncreaseTo = 5 }]);
+            Assert.Equal(5, (await client.Admin.DescribeTopicAsync("kafka-scratch")).Partitions.Length);
+            await admin.DeleteTopicsAsync(["kafka-scratch"]);
+            Assert.DoesNotContain("kafka-scratch", await client.Admin.ListTopicsAsync());
+        }
 
         // Confluent producer: idempotent, acks=all, Kafka's murmur2 partitioner (librdkafka's default is CRC32-based).
         const int Count = 3000;

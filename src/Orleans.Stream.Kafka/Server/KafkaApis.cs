@@ -26,6 +26,11 @@ internal static class KafkaApis
         new(Wire.SyncGroupRequest.ApiKey, Wire.SyncGroupRequest.LowestVersion, Wire.SyncGroupRequest.HighestVersion, Wire.SyncGroupRequest.IsFlexible, static () => new Wire.SyncGroupRequest()),
         new(Wire.DescribeGroupsRequest.ApiKey, Wire.DescribeGroupsRequest.LowestVersion, Wire.DescribeGroupsRequest.HighestVersion, Wire.DescribeGroupsRequest.IsFlexible, static () => new Wire.DescribeGroupsRequest()),
         new(Wire.ListGroupsRequest.ApiKey, Wire.ListGroupsRequest.LowestVersion, Wire.ListGroupsRequest.HighestVersion, Wire.ListGroupsRequest.IsFlexible, static () => new Wire.ListGroupsRequest()),
+        new(Wire.OffsetForLeaderEpochRequest.ApiKey, Wire.OffsetForLeaderEpochRequest.LowestVersion, Wire.OffsetForLeaderEpochRequest.HighestVersion, Wire.OffsetForLeaderEpochRequest.IsFlexible, static () => new Wire.OffsetForLeaderEpochRequest()),
+        new(Wire.CreateTopicsRequest.ApiKey, Wire.CreateTopicsRequest.LowestVersion, Wire.CreateTopicsRequest.HighestVersion, Wire.CreateTopicsRequest.IsFlexible, static () => new Wire.CreateTopicsRequest()),
+        new(Wire.DeleteTopicsRequest.ApiKey, Wire.DeleteTopicsRequest.LowestVersion, Wire.DeleteTopicsRequest.HighestVersion, Wire.DeleteTopicsRequest.IsFlexible, static () => new Wire.DeleteTopicsRequest()),
+        new(Wire.DescribeConfigsRequest.ApiKey, Wire.DescribeConfigsRequest.LowestVersion, Wire.DescribeConfigsRequest.HighestVersion, Wire.DescribeConfigsRequest.IsFlexible, static () => new Wire.DescribeConfigsRequest()),
+        new(Wire.CreatePartitionsRequest.ApiKey, Wire.CreatePartitionsRequest.LowestVersion, Wire.CreatePartitionsRequest.HighestVersion, Wire.CreatePartitionsRequest.IsFlexible, static () => new Wire.CreatePartitionsRequest()),
     ];
 
     public static Api? Find(short apiKey)

@@ -24,6 +24,11 @@ internal static class RequestDispatcher
         Wire.DescribeGroupsRequest describe => new KafkaAnswer(await GroupHandlers.DescribeAsync(broker, describe).ConfigureAwait(false)),
         Wire.OffsetCommitRequest commit => new KafkaAnswer(await OffsetHandlers.CommitAsync(broker, commit).ConfigureAwait(false)),
         Wire.OffsetFetchRequest offsets => new KafkaAnswer(await OffsetHandlers.FetchAsync(broker, offsets).ConfigureAwait(false)),
+        Wire.CreateTopicsRequest create => new KafkaAnswer(await AdminHandlers.CreateTopicsAsync(broker, create).ConfigureAwait(false)),
+        Wire.DeleteTopicsRequest delete => new KafkaAnswer(await AdminHandlers.DeleteTopicsAsync(broker, delete).ConfigureAwait(false)),
+        Wire.CreatePartitionsRequest grow => new KafkaAnswer(await AdminHandlers.CreatePartitionsAsync(broker, grow).ConfigureAwait(false)),
+        Wire.DescribeConfigsRequest configs => new KafkaAnswer(await AdminHandlers.DescribeConfigsAsync(broker, configs).ConfigureAwait(false)),
+        Wire.OffsetForLeaderEpochRequest epoch => new KafkaAnswer(await OffsetForLeaderEpochHandler.HandleAsync(broker, epoch).ConfigureAwait(false)),
         _ => throw new KafkaProtocolException($"no handler for API key {request.ApiKey}."),
     };
 }
