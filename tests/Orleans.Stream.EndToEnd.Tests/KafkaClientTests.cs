@@ -245,6 +245,69 @@ public sealed class KafkaClientTests(ITestOutputHelper output)
         Assert.InRange(readByKafka, 1, 1999); // both members read a share
     }
 
+    [Fact]
+    public async Task Batches_compressed_by_a_kafka_producer_with_every_codec_are_read_back_by_kafka_and_grain_clients()
+    {
+        using var data = new TempDirectory();
+        await using BrokerProcesses cluster = await BrokerProcesses.StartAsync(data.Path, count: 1);
+        await using OrleansStreamConnection connection = await cluster.ConnectWhenAllJoinedAsync();
+        Kafka.CompressionType[] codecs = [Kafka.CompressionType.Gzip, Kafka.CompressionType.Snappy, Kafka.CompressionType.Lz4, Kafka.CompressionType.Zstd];
+        foreach (Kafka.CompressionType codec in codecs)
+        {
+            string topic = $"compressed-{codec.ToString().ToLowerInvariant()}";
+            await connection.Client.Admin.CreateTopicAsync(topic, 1);
+            Kafka.ProducerConfig config = ProducerConfig(cluster);
+            config.CompressionType = codec;
+            config.LingerMs = 50; // batches of many records, so there is something to compress
+            using (Kafka.IProducer<string, string> producer = new Kafka.ProducerBuilder<string, string>(config).Build())
+            {
+                var deliveries = new List<Task<Kafka.DeliveryResult<string, string>>>();
+                for (int i = 0; i < 500; i++)
+                {
+                    deliveries.Add(producer.ProduceAsync(topic, new Kafka.Message<string, string> { Key = $"key-{i % 7}", Value = $"{codec} record {i} {new string('z', 100)}" }));
+                }
+
+                await Task.WhenAll(deliveries);
+            }
+
+            // Stored as sent: the first batch on disk carries the producer's codec.
+            Assert.Equal((Storage.CompressionType)(int)codec, StoredCompression(data.Path, topic));
+
+            // A Kafka consumer and the grain client both get all 500 back, in order.
+            using (Kafka.IConsumer<string, string> consumer = new Kafka.ConsumerBuilder<string, string>(ConsumerConfig(cluster)).Build())
+            {
+                consumer.Assign([new Kafka.TopicPartitionOffset(topic, 0, Kafka.Offset.Beginning)]);
+                var values = new List<string>();
+                var deadline = DateTime.UtcNow.AddSeconds(30);
+                while (values.Count < 500 && DateTime.UtcNow < deadline)
+                {
+                    if (consumer.Consume(TimeSpan.FromSeconds(1)) is { } record)
+                    {
+                        values.Add(record.Message.Value);
+                    }
+                }
+
+                Assert.Equal(Enumerable.Range(0, 500).Select(i => $"{codec} record {i} {new string('z', 100)}"), values);
+            }
+
+            await using Consumer grainConsumer = connection.Client.CreateConsumer();
+            grainConsumer.Assign([new TopicPartitionOffset(topic, 0, OffsetSpec.Earliest)]);
+            List<ConsumeResult> read = await grainConsumer.ReadAsync(500);
+            Assert.Equal(Enumerable.Range(0, 500).Select(i => $"{codec} record {i} {new string('z', 100)}"), read.Select(r => Encoding.UTF8.GetString(r.Value!.Value.Span)));
+        }
+    }
+
+    /// <summary>The codec of the first batch in broker 0's log of <paramref name="topic"/>/0, read from its segment file.</summary>
+    private static Storage.CompressionType StoredCompression(string dataRoot, string topic)
+    {
+        string directory = Directory.GetDirectories(Path.Combine(dataRoot, "broker-0"), $"{topic}-0*").Single();
+        string segment = Directory.GetFiles(directory, "*.log").Order(StringComparer.Ordinal).First();
+        using var file = new FileStream(segment, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        byte[] header = new byte[61];
+        file.ReadExactly(header);
+        return new RecordBatch(header).Header.Compression;
+    }
+
     private static async Task ProduceAsync(BrokerProcesses cluster, string topic, int from, int count)
     {
         using Kafka.IProducer<string, string> producer = new Kafka.ProducerBuilder<string, string>(ProducerConfig(cluster)).Build();

@@ -23,7 +23,7 @@ internal sealed record FetchedChunk(TopicPartition TopicPartition, BatchPayload 
     /// <summary>
     /// Where the next fetch starts after these batches, and whether they hold any record at or after
     /// <paramref name="fromOffset"/>: a walk over batch headers (and, with <paramref name="checkCrcs"/>, a CRC over each
-    /// batch it delivers). Throws for a CRC mismatch and for compressed batches, which this client cannot read yet.
+    /// batch it delivers). Throws for a CRC mismatch.
     /// </summary>
     public static bool Scan(TopicPartition topicPartition, ReadOnlySpan<byte> batches, long fromOffset, bool checkCrcs, out long nextOffset)
     {
@@ -49,30 +49,59 @@ internal sealed record FetchedChunk(TopicPartition TopicPartition, BatchPayload 
                 continue;
             }
 
-            if (header.Compression != CompressionType.None)
-            {
-                throw new OrleansStreamException(ErrorCode.CorruptMessage,
-                    $"{topicPartition}: the batch at offset {header.BaseOffset} is {header.Compression}-compressed, which this client cannot read yet.");
-            }
-
             any = true;
         }
 
         return any;
     }
 
-    /// <summary>The chunk's records (those <see cref="ToRecords"/> walks), each as a <see cref="ConsumeResult"/> over slices of the fetched bytes.</summary>
+    /// <summary>
+    /// The chunk's records (those <see cref="ToRecords"/> walks), each as a <see cref="ConsumeResult"/> over slices of
+    /// the fetched bytes; the records of a compressed batch (a Kafka producer's) slice one array it is decompressed into.
+    /// </summary>
     public List<ConsumeResult> ToConsumeResults()
     {
         var results = new List<ConsumeResult>();
-        ReadOnlySpan<byte> all = Batches.Span;
-        foreach (Record record in ToRecords())
+        foreach (RecordBatch batch in new RecordBatchEnumerator(Batches.Span))
         {
+            RecordBatchHeader header = batch.Header;
+            if (header.IsControl || header.LastOffset < FromOffset)
+            {
+                continue;
+            }
+
+            if (header.Compression == CompressionType.None)
+            {
+                AddRecords(results, batch.Records, Batches);
+                continue;
+            }
+
+            byte[] pooled = RecordDecompression.Decompress(header.Compression, batch.RecordSection, out int length);
+            byte[] records = pooled.AsSpan(0, length).ToArray(); // the results outlive this call: they get an array of their own
+            System.Buffers.ArrayPool<byte>.Shared.Return(pooled);
+            AddRecords(results, new RecordEnumerator(header, records), records);
+        }
+
+        return results;
+    }
+
+    /// <summary>Each record at or after <see cref="FromOffset"/> as a result slicing <paramref name="owner"/>, the memory the records' spans point into.</summary>
+    private void AddRecords(List<ConsumeResult> results, RecordEnumerator records, ReadOnlyMemory<byte> owner)
+    {
+        ReadOnlySpan<byte> all = owner.Span;
+        while (records.MoveNext())
+        {
+            Record record = records.Current;
+            if (record.Offset < FromOffset)
+            {
+                continue;
+            }
+
             RecordHeader[] headers = record.HeaderCount == 0 ? [] : new RecordHeader[record.HeaderCount];
             int h = 0;
             foreach (RecordHeaderView view in record.Headers)
             {
-                headers[h++] = new RecordHeader(view.GetKey(), SliceOrNull(all, view.Value, view.IsValueNull));
+                headers[h++] = new RecordHeader(view.GetKey(), SliceOrNull(owner, all, view.Value, view.IsValueNull));
             }
 
             results.Add(new ConsumeResult(
@@ -80,19 +109,17 @@ internal sealed record FetchedChunk(TopicPartition TopicPartition, BatchPayload 
                 TopicPartition.Partition,
                 record.Offset,
                 record.Timestamp,
-                SliceOrNull(all, record.Key, record.IsKeyNull),
-                SliceOrNull(all, record.Value, record.IsValueNull),
+                SliceOrNull(owner, all, record.Key, record.IsKeyNull),
+                SliceOrNull(owner, all, record.Value, record.IsValueNull),
                 headers));
         }
-
-        return results;
     }
 
     /// <summary>
-    /// The part of <see cref="Batches"/> that <paramref name="part"/> (a span into it) covers, without copying; null
+    /// The part of <paramref name="owner"/> that <paramref name="part"/> (a span into it) covers, without copying; null
     /// for a null field. (Not written as <c>isNull ? null : slice</c>: C# would turn that null into an empty memory.)
     /// </summary>
-    private ReadOnlyMemory<byte>? SliceOrNull(ReadOnlySpan<byte> all, ReadOnlySpan<byte> part, bool isNull)
+    private static ReadOnlyMemory<byte>? SliceOrNull(ReadOnlyMemory<byte> owner, ReadOnlySpan<byte> all, ReadOnlySpan<byte> part, bool isNull)
     {
         if (isNull)
         {
@@ -105,6 +132,6 @@ internal sealed record FetchedChunk(TopicPartition TopicPartition, BatchPayload 
         }
 
         int start = (int)Unsafe.ByteOffset(ref MemoryMarshal.GetReference(all), ref MemoryMarshal.GetReference(part));
-        return Batches.Slice(start, part.Length);
+        return owner.Slice(start, part.Length);
     }
 }

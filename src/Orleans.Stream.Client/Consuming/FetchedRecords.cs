@@ -32,13 +32,17 @@ public readonly struct FetchedRecords
 
     public Enumerator GetEnumerator() => new(Batches.Span, FromOffset);
 
-    /// <summary>Walks the records at or after <see cref="FromOffset"/> without allocating.</summary>
+    /// <summary>
+    /// Walks the records at or after <see cref="FromOffset"/> without allocating. A compressed batch (from a Kafka
+    /// producer) is decompressed into a pooled buffer that lives until the walk moves past the batch.
+    /// </summary>
     public ref struct Enumerator
     {
         private RecordBatchEnumerator _batches;
         private RecordEnumerator _records;
         private bool _inBatch;
         private readonly long _from;
+        private byte[]? _decompressed;
 
         internal Enumerator(ReadOnlySpan<byte> batches, long from)
         {
@@ -65,6 +69,7 @@ public readonly struct FetchedRecords
                     }
 
                     _inBatch = false;
+                    ReturnDecompressed();
                 }
 
                 if (!_batches.MoveNext())
@@ -78,8 +83,29 @@ public readonly struct FetchedRecords
                     continue;
                 }
 
-                _records = batch.Records;
+                if (batch.Header.Compression == CompressionType.None)
+                {
+                    _records = batch.Records;
+                }
+                else
+                {
+                    _decompressed = RecordDecompression.Decompress(batch.Header.Compression, batch.RecordSection, out int length);
+                    _records = new RecordEnumerator(batch.Header, _decompressed.AsSpan(0, length));
+                }
+
                 _inBatch = true;
+            }
+        }
+
+        /// <summary>Returns the buffer of a decompressed batch (foreach calls it at the end of the walk).</summary>
+        public void Dispose() => ReturnDecompressed();
+
+        private void ReturnDecompressed()
+        {
+            if (_decompressed is { } buffer)
+            {
+                _decompressed = null;
+                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
             }
         }
     }

@@ -16,6 +16,9 @@ public readonly ref struct RecordBatch
     /// <summary>The whole batch, header included.</summary>
     public ReadOnlySpan<byte> Bytes { get; }
 
+    /// <summary>The bytes after the header: the records, compressed as a whole when the header says so.</summary>
+    public ReadOnlySpan<byte> RecordSection => Bytes[RecordsOffset..];
+
     /// <summary>True when the stored CRC matches the bytes.</summary>
     public bool IsCrcValid => RecordBatchHeader.ComputeCrc(Bytes) == Header.Crc;
 

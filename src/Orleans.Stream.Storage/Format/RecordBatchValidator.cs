@@ -33,8 +33,8 @@ internal enum OffsetRule
 }
 
 /// <summary>
-/// Checks bytes before the log accepts them: whole batches, magic 2, CRC, size limit, and (for uncompressed
-/// batches) every record parses and agrees with the header. Runs on the caller's thread so a bad batch is refused
+/// Checks bytes before the log accepts them: whole batches, magic 2, CRC, size limit, and every record parses and
+/// agrees with the header (a compressed batch's records after decompressing them; the batch is stored compressed). Runs on the caller's thread so a bad batch is refused
 /// without touching the log.
 /// </summary>
 internal static class RecordBatchValidator
@@ -93,7 +93,20 @@ internal static class RecordBatchValidator
 
             if (header.Compression == CompressionType.None)
             {
-                CheckRecords(batch, header, position, rule);
+                CheckRecords(batch[RecordsOffset..], header, position, rule);
+            }
+            else
+            {
+                // Stored as it came; decompressed once, here, only to check that its records agree with its header.
+                byte[] decompressed = RecordDecompression.Decompress(header.Compression, batch[RecordsOffset..], out int length);
+                try
+                {
+                    CheckRecords(decompressed.AsSpan(0, length), header, position, rule);
+                }
+                finally
+                {
+                    System.Buffers.ArrayPool<byte>.Shared.Return(decompressed);
+                }
             }
 
             if (rule == OffsetRule.AssignOnAppend && (header.ProducerId >= 0 || producer.IsIdempotent))
@@ -167,9 +180,9 @@ internal static class RecordBatchValidator
         return header;
     }
 
-    private static void CheckRecords(ReadOnlySpan<byte> batch, in RecordBatchHeader header, int position, OffsetRule rule)
+    private static void CheckRecords(ReadOnlySpan<byte> recordSection, in RecordBatchHeader header, int position, OffsetRule rule)
     {
-        var records = new RecordEnumerator(header, batch[RecordsOffset..]);
+        var records = new RecordEnumerator(header, recordSection);
         long maxTimestamp = NoTimestamp;
         int index = 0;
         int previousDelta = -1;
