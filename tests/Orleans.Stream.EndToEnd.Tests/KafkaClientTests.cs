@@ -381,6 +381,36 @@ public sealed class KafkaClientTests(ITestOutputHelper output)
         AcknowledgedRecords.AssertExactlyOnceInKeyOrder(log, acknowledged);
     }
 
+    [Fact]
+    public async Task Kafkajs_produces_and_consumes_through_a_group()
+    {
+        using var data = new TempDirectory();
+        await using BrokerProcesses cluster = await BrokerProcesses.StartAsync(data.Path);
+        await using OrleansStreamConnection connection = await cluster.ConnectWhenAllJoinedAsync();
+        await connection.Client.Admin.CreateTopicAsync("kafkajs-topic", 3, replicationFactor: 3);
+
+        string root = Azurite.RepositoryRoot();
+        ProcessRun run = await ProcessRun.RunAsync("node",
+            [Path.Combine(root, "tests", "Orleans.Stream.EndToEnd.Tests", "Scripts", "kafkajs-roundtrip.mjs"), cluster.KafkaBootstrap, "kafkajs-topic", "400"],
+            timeout: TimeSpan.FromSeconds(120), workingDirectory: root);
+        Assert.True(run.ExitCode == 0, $"kafkajs failed ({run.ExitCode}): {run.Stderr}");
+        using var result = System.Text.Json.JsonDocument.Parse(run.Stdout.Trim().Split('\n')[^1]);
+        Assert.True(result.RootElement.GetProperty("acknowledged").GetInt32() >= 8); // a partition result per send call and partition
+        var consumed = result.RootElement.GetProperty("consumed").EnumerateArray().ToList();
+        Assert.Equal(400, consumed.Count);
+        Assert.Equal(Enumerable.Range(0, 400).Select(i => $"v{i}").Order(StringComparer.Ordinal), consumed.Select(c => c.GetProperty("value").GetString()!).Order(StringComparer.Ordinal));
+        Assert.All(consumed, c => Assert.Equal("kafkajs", c.GetProperty("from").GetString()));
+        foreach (var key in consumed.GroupBy(c => c.GetProperty("key").GetString()))
+        {
+            int[] order = [.. key.Select(c => int.Parse(c.GetProperty("value").GetString()![1..], System.Globalization.CultureInfo.InvariantCulture))];
+            Assert.Equal(order.Order(), order);
+        }
+
+        // The group's commits, as the grain client sees them: everything read.
+        ConsumerGroupDescription group = await connection.Client.Admin.DescribeGroupAsync("kafkajs-readers");
+        Assert.Equal(400, group.Partitions.Sum(p => p.CommittedOffset));
+    }
+
     private static async Task ProduceAsync(BrokerProcesses cluster, string topic, int from, int count)
     {
         using Kafka.IProducer<string, string> producer = new Kafka.ProducerBuilder<string, string>(ProducerConfig(cluster)).Build();

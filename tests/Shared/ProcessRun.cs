@@ -7,10 +7,16 @@ namespace Orleans.Stream.Testing;
 internal sealed record ProcessRun(int ExitCode, string Stdout, string Stderr)
 {
     /// <summary>Runs <c>dotnet DLL ARGS</c> with <paramref name="stdin"/>, killing it after <paramref name="timeout"/>.</summary>
-    public static async Task<ProcessRun> DotnetAsync(string dll, IEnumerable<string> args, string? stdin = null, TimeSpan? timeout = null, IDictionary<string, string>? environment = null)
+    public static Task<ProcessRun> DotnetAsync(string dll, IEnumerable<string> args, string? stdin = null, TimeSpan? timeout = null, IDictionary<string, string>? environment = null) =>
+        RunAsync("dotnet", [dll, .. args], stdin, timeout, environment);
+
+    /// <summary>Runs <c>PROGRAM ARGS</c> (in <paramref name="workingDirectory"/> when given) with <paramref name="stdin"/>, killing it after <paramref name="timeout"/>.</summary>
+    public static async Task<ProcessRun> RunAsync(
+        string program, IEnumerable<string> args, string? stdin = null, TimeSpan? timeout = null, IDictionary<string, string>? environment = null, string? workingDirectory = null)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(program)
         {
+            WorkingDirectory = workingDirectory ?? "",
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -18,7 +24,6 @@ internal sealed record ProcessRun(int ExitCode, string Stdout, string Stderr)
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
-        start.ArgumentList.Add(dll);
         foreach (string arg in args)
         {
             start.ArgumentList.Add(arg);
@@ -46,7 +51,7 @@ internal sealed record ProcessRun(int ExitCode, string Stdout, string Stderr)
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"dotnet {Path.GetFileName(dll)} {string.Join(' ', start.ArgumentList.Skip(1))} did not finish in {timeout}; stderr: {await stderr}");
+            throw new TimeoutException($"{program} {string.Join(' ', start.ArgumentList)} did not finish in {timeout}; stderr: {await stderr}");
         }
 
         return new ProcessRun(process.ExitCode, await stdout, await stderr);
