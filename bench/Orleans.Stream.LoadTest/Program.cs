@@ -9,6 +9,8 @@ using Orleans.Stream.LoadTest;
 //   ostream-perf produce --topic perf --partitions 6 --producers 4 --records 1000000 --record-size 1024 [--rate 75000]
 //   ostream-perf consume --topic perf --records 1000000 [--group G --consumers 3]
 //   ostream-perf verify-produce --topic verified --records 20000 --rate 400 --keys 16 --acks-file acks.tsv
+//   ostream-perf kafka-produce --topic perf --records 1000000 [--acks all]     (Confluent.Kafka on the Kafka ports)
+//   ostream-perf kafka-consume --topic perf --records 1000000 --partitions 6
 var cluster = new Option<string?>("--cluster") { Description = "Gateways host:port,... (default: the AppHost's brokers)", Recursive = true };
 var clusterId = new Option<string?>("--cluster-id") { Description = "Orleans cluster id (default ostream-local)", Recursive = true };
 var topic = new Option<string>("--topic") { Description = "Topic (created if missing)", DefaultValueFactory = _ => "perf", Recursive = true };
@@ -71,8 +73,21 @@ verify.SetAction(async (parse, cancellation) =>
     return await VerifiableProduce.RunAsync(connection.Client, settings, cancellation);
 });
 
+var bootstrap = new Option<string>("--bootstrap") { Description = "Kafka bootstrap.servers", DefaultValueFactory = _ => "127.0.0.1:9092,127.0.0.1:9093,127.0.0.1:9094" };
+var kafkaAcks = new Option<string>("--acks") { Description = "0, 1 or all", DefaultValueFactory = _ => "all" };
+var kafkaRecordSize = new Option<int>("--record-size") { Description = "Value bytes per record", DefaultValueFactory = _ => 1024 };
+var kafkaPartitions = new Option<int>("--partitions") { Description = "Partitions of the topic (consume assigns them all)", DefaultValueFactory = _ => 6 };
+var kafkaProduce = new Command("kafka-produce", "Produce through Confluent.Kafka against the Kafka ports (the topic must exist)") { bootstrap, kafkaAcks, kafkaRecordSize };
+kafkaProduce.SetAction(parse => KafkaLoad.Produce(new KafkaLoad.Settings(parse.GetValue(bootstrap)!, parse.GetValue(topic)!, Math.Min(parse.GetValue(records), 20_000_000),
+    parse.GetValue(kafkaRecordSize), parse.GetValue(kafkaAcks)!, TimeSpan.FromSeconds(parse.GetValue(maxSeconds)))));
+var kafkaConsume = new Command("kafka-consume", "Consume a topic from the start through Confluent.Kafka") { bootstrap, kafkaPartitions };
+kafkaConsume.SetAction(parse => KafkaLoad.Consume(new KafkaLoad.Settings(parse.GetValue(bootstrap)!, parse.GetValue(topic)!, Math.Min(parse.GetValue(records), 20_000_000),
+    0, "all", TimeSpan.FromSeconds(parse.GetValue(maxSeconds))), parse.GetValue(kafkaPartitions)));
+
 var root = new RootCommand("ostream-perf: end-to-end load for an Orleans.Stream cluster") { cluster, clusterId, topic, records, maxSeconds };
 root.Subcommands.Add(produce);
 root.Subcommands.Add(consume);
 root.Subcommands.Add(verify);
+root.Subcommands.Add(kafkaProduce);
+root.Subcommands.Add(kafkaConsume);
 return await root.Parse(args).InvokeAsync();
