@@ -209,6 +209,8 @@ internal sealed partial class PartitionGrain(
             return ProduceResponse.Failed((ErrorCode)failure.KafkaErrorCode, $"{_topicPartition}: {failure.Message}");
         }
 
+        BrokerMetrics.ProducedRecords.Add(appended.LastOffset - appended.FirstOffset + 1, _topicTag);
+        BrokerMetrics.ProducedBytes.Add(request.Batches.Memory.Length, _topicTag);
         UpdateHighWatermark();
         if (request.Acks == Acks.All && log.HighWatermark <= appended.LastOffset)
         {
@@ -218,8 +220,6 @@ internal sealed partial class PartitionGrain(
             }
         }
 
-        BrokerMetrics.ProducedRecords.Add(appended.LastOffset - appended.FirstOffset + 1, _topicTag);
-        BrokerMetrics.ProducedBytes.Add(request.Batches.Memory.Length, _topicTag);
         return new ProduceResponse(ErrorCode.None, appended.FirstOffset, appended.LastOffset, appended.LogStartOffset, null);
     }
 
@@ -587,6 +587,11 @@ internal sealed partial class PartitionGrain(
         }
 
         LogStoppedLeading(logger, _topicPartition, logs.BrokerId, _leaderEpoch, reason);
+        if (_status is { } status)
+        {
+            leaders.Leave(status); // no longer counted as this broker's, even before the activation is gone
+        }
+
         _leading.Cancel();
         DeactivateOnIdle();
     }

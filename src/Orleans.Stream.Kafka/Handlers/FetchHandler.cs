@@ -44,6 +44,7 @@ internal static class FetchHandler
 
         // Kafka's response limit: the first partition with data is always whole; later ones only while under MaxBytes.
         long budget = request.MaxBytes <= 0 ? int.MaxValue : request.MaxBytes;
+        bool anyRecords = false;
         var leases = new List<BatchPayload>(reads.Count);
         foreach (PartitionRead read in reads)
         {
@@ -56,10 +57,11 @@ internal static class FetchHandler
             read.Answer.HighWatermark = result.HighWatermark;
             read.Answer.LastStableOffset = result.HighWatermark; // no transactions: everything committed is stable
             read.Answer.LogStartOffset = result.LogStartOffset;
-            if (result.Error == ErrorCode.None && !result.Batches.IsEmpty && (leases.Count == 0 || budget > 0))
+            if (result.Error == ErrorCode.None && !result.Batches.IsEmpty && (!anyRecords || budget > 0))
             {
                 read.Answer.Records = result.Batches.Memory;
                 budget -= result.Batches.Length;
+                anyRecords = true;
             }
 
             leases.Add(result.Batches);
