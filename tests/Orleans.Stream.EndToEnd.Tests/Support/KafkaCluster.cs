@@ -1,0 +1,41 @@
+using Orleans.Stream.Client;
+
+namespace Orleans.Stream.EndToEnd.Tests.Support;
+
+/// <summary>
+/// Three broker processes with their Kafka ports, on Azurite, shared by the Kafka client tests of one class (each
+/// uses its own topics and groups): starting a cluster costs more than most of those tests.
+/// </summary>
+public sealed class KafkaCluster : IAsyncLifetime
+{
+    private readonly TempDirectory _data = new();
+    private BrokerProcesses? _cluster;
+    private OrleansStreamConnection? _connection;
+
+    internal BrokerProcesses Cluster => _cluster ?? throw new InvalidOperationException("not started");
+
+    internal OrleansStreamConnection Connection => _connection ?? throw new InvalidOperationException("not started");
+
+    public string DataRoot => _data.Path;
+
+    public async Task InitializeAsync()
+    {
+        _cluster = await BrokerProcesses.StartAsync(_data.Path);
+        _connection = await _cluster.ConnectWhenAllJoinedAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_connection is not null)
+        {
+            await _connection.DisposeAsync();
+        }
+
+        if (_cluster is not null)
+        {
+            await _cluster.DisposeAsync();
+        }
+
+        _data.Dispose();
+    }
+}
