@@ -9,7 +9,7 @@ namespace Orleans.Stream.Infra.Tests;
 /// </summary>
 internal static class Bicep
 {
-    private static readonly Lazy<Task<(ToolRun Run, JsonObject? Template)>> MainOnce = new(() => BuildAsync("build", "main.bicep"));
+    private static readonly Lazy<Task<(ProcessRun Run, JsonObject? Template)>> MainOnce = new(() => BuildAsync("build", "main.bicep"));
 
     public static string? Executable { get; } = Find();
 
@@ -21,12 +21,13 @@ internal static class Bicep
         .SingleOrDefault(a => a.Key == "BicepPackageDirectory")?.Value;
 
     /// <summary><c>bicep build infra/azure/main.bicep --stdout</c> and the ARM template it writes, once per test run.</summary>
-    public static Task<(ToolRun Run, JsonObject? Template)> MainTemplateAsync() => MainOnce.Value;
+    public static Task<(ProcessRun Run, JsonObject? Template)> MainTemplateAsync() => MainOnce.Value;
 
     /// <summary>Runs <c>bicep COMMAND infra/azure/FILE --stdout</c>.</summary>
-    public static async Task<(ToolRun Run, JsonObject? Output)> BuildAsync(string command, string file)
+    public static async Task<(ProcessRun Run, JsonObject? Output)> BuildAsync(string command, string file)
     {
-        ToolRun run = await Tool.RunAsync(Executable!, [command, Path.Combine(Tool.Infra, "azure", file), "--stdout"]);
+        Assert.True(Executable is not null, MissingReason); // the package is this project's dependency: missing means a broken restore
+        ProcessRun run = await Tool.RunAsync(Executable, [command, Path.Combine(Tool.Infra, "azure", file), "--stdout"]);
         return (run, run.ExitCode == 0 ? JsonNode.Parse(run.Stdout)!.AsObject() : null);
     }
 
@@ -51,15 +52,5 @@ internal static class Bicep
         }
 
         return path;
-    }
-}
-
-/// <summary>A test that runs the bicep compiler; skipped, saying why, where the package has none for this machine.</summary>
-[AttributeUsage(AttributeTargets.Method)]
-internal sealed class BicepFactAttribute : FactAttribute
-{
-    public BicepFactAttribute()
-    {
-        Skip = Bicep.MissingReason;
     }
 }

@@ -10,10 +10,10 @@ public sealed class BicepTests
     private const string StorageTableDataContributor = "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3";
     private const string AcrPull = "7f951dda-4ed3-4680-a7ca-43fe172d538d";
 
-    [BicepFact]
+    [Fact]
     public async Task The_template_compiles_without_warnings()
     {
-        (ToolRun run, JsonObject? template) = await Bicep.MainTemplateAsync();
+        (ProcessRun run, JsonObject? template) = await Bicep.MainTemplateAsync();
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.True(run.Stderr.Trim().Length == 0, $"bicep warned:\n{run.Stderr}");
@@ -31,10 +31,10 @@ public sealed class BicepTests
             Resources(template!).Select(r => (string)r["type"]!).Distinct().Order(StringComparer.Ordinal));
     }
 
-    [BicepFact]
+    [Fact]
     public async Task The_parameters_file_compiles_without_warnings_and_keeps_the_kubernetes_names()
     {
-        (ToolRun run, JsonObject? output) = await Bicep.BuildAsync("build-params", "main.bicepparam");
+        (ProcessRun run, JsonObject? output) = await Bicep.BuildAsync("build-params", "main.bicepparam");
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.True(run.Stderr.Trim().Length == 0, $"bicep warned:\n{run.Stderr}");
@@ -43,7 +43,7 @@ public sealed class BicepTests
         Assert.False(parameters.ContainsKey("serviceAccountName"), "the service account is set in infra/kubernetes, not here");
     }
 
-    [BicepFact]
+    [Fact]
     public async Task The_storage_account_takes_only_signed_in_tls12_requests_and_has_the_broker_containers()
     {
         JsonObject template = await TemplateAsync();
@@ -63,7 +63,7 @@ public sealed class BicepTests
         Assert.Equal("None", (string?)containers["properties"]!["publicAccess"]);
     }
 
-    [BicepFact]
+    [Fact]
     public async Task The_cluster_issues_tokens_for_workload_identity()
     {
         JsonObject template = await TemplateAsync();
@@ -73,7 +73,7 @@ public sealed class BicepTests
         Assert.True((bool?)cluster["securityProfile"]!["workloadIdentity"]!["enabled"]);
     }
 
-    [BicepFact]
+    [Fact]
     public async Task The_federated_credential_names_the_service_account_of_the_azure_overlay()
     {
         JsonObject template = await TemplateAsync();
@@ -94,7 +94,7 @@ public sealed class BicepTests
         Assert.Equal(["api://AzureADTokenExchange"], credential["properties"]!["audiences"]!.AsArray().Select(a => (string)a!));
     }
 
-    [BicepFact]
+    [Fact]
     public async Task The_broker_identity_may_use_blobs_and_tables_and_the_nodes_may_pull_images()
     {
         JsonObject template = await TemplateAsync();
@@ -113,7 +113,7 @@ public sealed class BicepTests
         Assert.Contains("Microsoft.ContainerRegistry/registries", (string?)pull["scope"], StringComparison.Ordinal);
     }
 
-    [BicepFact]
+    [Fact]
     public async Task The_deployment_outputs_every_setting_of_the_azure_overlay()
     {
         JsonObject template = await TemplateAsync();
@@ -130,7 +130,7 @@ public sealed class BicepTests
 
     private static async Task<JsonObject> TemplateAsync()
     {
-        (ToolRun run, JsonObject? template) = await Bicep.MainTemplateAsync();
+        (ProcessRun run, JsonObject? template) = await Bicep.MainTemplateAsync();
         return template ?? throw new Xunit.Sdk.XunitException($"main.bicep does not compile: {run}");
     }
 

@@ -13,7 +13,7 @@ public sealed class ContainerImageTests
     public async Task The_image_is_the_one_the_manifests_deploy()
     {
         string project = Path.Combine(Tool.RepositoryRoot, "src", "Orleans.Stream.Silo", "Orleans.Stream.Silo.csproj");
-        ToolRun run = await Tool.RunAsync(
+        ProcessRun run = await Tool.RunAsync(
             "dotnet",
             [
                 "msbuild", project, "-restore", "-nologo", "-t:ResolvePackageAssets;ComputeContainerConfig",

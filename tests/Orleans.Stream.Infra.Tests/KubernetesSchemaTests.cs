@@ -11,7 +11,7 @@ public sealed class KubernetesSchemaTests
     [Fact]
     public async Task Every_kustomization_renders_and_validates()
     {
-        (ToolRun run, JsonObject dirs) = await Manifests.RenderedAsync();
+        (ProcessRun run, JsonObject dirs) = await Manifests.RenderedAsync();
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Contains("every manifest is valid", run.Stderr, StringComparison.Ordinal);
@@ -40,7 +40,7 @@ public sealed class KubernetesSchemaTests
         Assert.Contains(find, text, StringComparison.Ordinal);
         File.WriteAllText(path, text.Replace(find, replaceWith, StringComparison.Ordinal));
 
-        ToolRun run = await Manifests.ValidateAsync(dir);
+        ProcessRun run = await Manifests.ValidateAsync(dir);
 
         Assert.True(run.ExitCode == 1, run.ToString());
         Assert.Contains(expectedError, run.Stderr, StringComparison.Ordinal);
@@ -74,7 +74,7 @@ public sealed class KubernetesSchemaTests
                       $patch: delete
             """);
 
-        ToolRun run = await Manifests.ValidateAsync(overlay);
+        ProcessRun run = await Manifests.ValidateAsync(overlay);
 
         Assert.True(run.ExitCode == 1, run.ToString());
         Assert.Contains("patch directive $patch", run.Stderr, StringComparison.Ordinal);
@@ -108,7 +108,7 @@ public sealed class KubernetesSchemaTests
                                 protocol: HTTP
             """);
 
-        ToolRun run = await Manifests.ValidateAsync(overlay);
+        ProcessRun run = await Manifests.ValidateAsync(overlay);
 
         // The port is merged into the existing 8080 entry (renamed), not appended; its protocol is not a Kubernetes one.
         Assert.True(run.ExitCode == 1, run.ToString());
@@ -127,7 +127,7 @@ public sealed class KubernetesSchemaTests
         using var temp = new TempDirectory();
         foreach (string kustomization in Manifests.Kustomizations)
         {
-            ToolRun kubectl = await Tool.RunAsync(Tool.OnPath("kubectl")!, ["kustomize", kustomization]);
+            ProcessRun kubectl = await Tool.RunAsync(Tool.OnPath("kubectl")!, ["kustomize", kustomization]);
             Assert.True(kubectl.ExitCode == 0, kubectl.ToString());
 
             // Parsed by the validator itself: a kustomization of kubectl's output, with nothing to transform.

@@ -14,12 +14,12 @@ internal static class Manifests
 
     public static readonly string[] Kustomizations = [Base, Local, Azure];
 
-    private static readonly Lazy<Task<(ToolRun Run, JsonObject Dirs)>> RenderedOnce = new(RenderAllAsync);
+    private static readonly Lazy<Task<(ProcessRun Run, JsonObject Dirs)>> RenderedOnce = new(RenderAllAsync);
 
     public static string Script => Path.Combine(Tool.Infra, "kubernetes", "validate.mjs");
 
     /// <summary>Runs the validator on the given kustomization directories (all of infra/kubernetes when none).</summary>
-    public static Task<ToolRun> ValidateAsync(params string[] args)
+    public static Task<ProcessRun> ValidateAsync(params string[] args)
     {
         string node = Tool.OnPath("node") ?? throw new InvalidOperationException("node is not on PATH: the manifest validator is a node script.");
         if (!Directory.Exists(Path.Combine(Tool.RepositoryRoot, "node_modules", "kubernetes-models")))
@@ -33,25 +33,25 @@ internal static class Manifests
     /// <summary>What <see cref="ValidateAsync"/> with <c>--json</c> renders, by kustomization directory.</summary>
     public static async Task<JsonObject> RenderAsync(params string[] dirs)
     {
-        ToolRun run = await ValidateAsync(["--json", .. dirs]);
+        ProcessRun run = await ValidateAsync(["--json", .. dirs]);
         Assert.True(run.ExitCode == 0, run.ToString());
         return JsonNode.Parse(run.Stdout)!["dirs"]!.AsObject();
     }
 
     /// <summary>The validator's run over every kustomization of infra/kubernetes, once per test run.</summary>
-    public static Task<(ToolRun Run, JsonObject Dirs)> RenderedAsync() => RenderedOnce.Value;
+    public static Task<(ProcessRun Run, JsonObject Dirs)> RenderedAsync() => RenderedOnce.Value;
 
     public static async Task<RenderedSet> RenderedAsync(string kustomization)
     {
-        (ToolRun run, JsonObject dirs) = await RenderedAsync();
+        (ProcessRun run, JsonObject dirs) = await RenderedAsync();
         JsonNode? objects = dirs[kustomization];
         Assert.True(objects is not null, $"{kustomization} was not rendered: {run}");
         return new RenderedSet(objects.AsArray().Select(o => o!.AsObject()).ToList());
     }
 
-    private static async Task<(ToolRun, JsonObject)> RenderAllAsync()
+    private static async Task<(ProcessRun, JsonObject)> RenderAllAsync()
     {
-        ToolRun run = await ValidateAsync("--json");
+        ProcessRun run = await ValidateAsync("--json");
         JsonObject dirs = run.Stdout.TrimStart().StartsWith('{') ? JsonNode.Parse(run.Stdout)!["dirs"]!.AsObject() : [];
         return (run, dirs);
     }

@@ -25,8 +25,6 @@ internal static class GroupLagRegistry
         }
     }
 
-    public static bool TryGet(string group, string topic, out long lag) => Lags.TryGetValue((group, topic), out lag);
-
     public static List<Measurement<long>> Measure()
     {
         var measurements = new List<Measurement<long>>(Lags.Count);

@@ -67,13 +67,19 @@ internal static class FetchHandler
             leases.Add(result.Batches);
         }
 
+        long size = 256;
+        foreach (PartitionRead read in reads)
+        {
+            size += 64 + (read.Answer.Records?.Length ?? 0); // records plus a partition's fixed fields
+        }
+
         return new KafkaAnswer(response, () =>
         {
             foreach (BatchPayload lease in leases)
             {
                 lease.Release();
             }
-        });
+        }, (int)Math.Min(size, int.MaxValue));
     }
 
     private static long TotalBytes(List<PartitionRead> reads)

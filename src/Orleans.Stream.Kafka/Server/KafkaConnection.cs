@@ -126,7 +126,7 @@ internal sealed partial class KafkaConnection(ConnectionContext connection, Brok
             {
                 // Response header v1 (tagged fields) for flexible versions, except ApiVersions, whose header is always v0.
                 bool flexibleHeader = api.IsFlexible(header.ApiVersion) && header.ApiKey != Wire.ApiVersionsRequest.ApiKey;
-                await WriteAsync(output, header.CorrelationId, response, header.ApiVersion, flexibleHeader, stopping).ConfigureAwait(false);
+                await WriteAsync(output, header.CorrelationId, response, header.ApiVersion, flexibleHeader, stopping, answer.SizeHint).ConfigureAwait(false);
             }
         }
         finally
@@ -135,9 +135,10 @@ internal sealed partial class KafkaConnection(ConnectionContext connection, Brok
         }
     }
 
-    private static async ValueTask WriteAsync(PipeWriter output, int correlationId, IKafkaMessage response, short version, bool flexibleHeader, CancellationToken stopping)
+    private static async ValueTask WriteAsync(
+        PipeWriter output, int correlationId, IKafkaMessage response, short version, bool flexibleHeader, CancellationToken stopping, int sizeHint = 256)
     {
-        using var writer = new KafkaWriter();
+        using var writer = new KafkaWriter(sizeHint);
         int size = writer.ReserveInt32();
         writer.WriteInt32(correlationId);
         if (flexibleHeader)
