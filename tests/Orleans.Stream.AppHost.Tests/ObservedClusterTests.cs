@@ -55,7 +55,7 @@ public sealed partial class ObservedClusterTests
         string? why = null;
         for (int attempt = 0; attempt < 3; attempt++)
         {
-            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             ExecuteCommandResult stopped = await commands.ExecuteCommandAsync("broker-2", KnownResourceCommands.StopCommand, wait.Token);
             why = stopped.Message;
             try
@@ -66,7 +66,7 @@ public sealed partial class ObservedClusterTests
             }
             catch (OperationCanceledException)
             {
-                why ??= "not stopped within 30 s";
+                why ??= "not stopped within 60 s";
             }
         }
 
