@@ -43,7 +43,7 @@ internal static class VerifiableProduce
 
                 string key = string.Create(CultureInfo.InvariantCulture, $"k{i % settings.Keys}");
                 string value = string.Create(CultureInfo.InvariantCulture, $"v{i}");
-                pending.Add(TrackAsync(producer.ProduceAsync(settings.Topic, Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(value)).AsTask(), key, value));
+                pending.Add(TrackAsync(producer.ProduceAsync(settings.Topic, Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(value), cancellationToken: CancellationToken.None).AsTask(), key, value));
             }
 
             await producer.FlushAsync(CancellationToken.None);

@@ -31,9 +31,19 @@ internal sealed class Azurite : IAsyncDisposable
     /// </summary>
     public static async Task<Azurite> StartAsync(string? location = null)
     {
-        var azurite = new Azurite(LoopbackPort.Free(), LoopbackPort.Free(), LoopbackPort.Free(), location);
-        await azurite.StartAgainAsync();
-        return azurite;
+        for (int attempt = 1; ; attempt++)
+        {
+            var azurite = new Azurite(LoopbackPort.Free(), LoopbackPort.Free(), LoopbackPort.Free(), location);
+            try
+            {
+                await azurite.StartAgainAsync();
+                return azurite;
+            }
+            catch (InvalidOperationException) when (attempt < 3)
+            {
+                // Most likely another process took one of the ports between the check and Azurite's bind: new ports.
+            }
+        }
     }
 
     /// <summary>Starts the process (again) on the same ports: a blob store that comes back after an outage.</summary>
@@ -70,8 +80,15 @@ internal sealed class Azurite : IAsyncDisposable
         }
 
         Process process = Process.Start(start) ?? throw new InvalidOperationException("Could not start node for Azurite.");
+        var errors = new System.Collections.Concurrent.ConcurrentQueue<string>();
         process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, line) =>
+        {
+            if (line.Data is { Length: > 0 } text && errors.Count < 20)
+            {
+                errors.Enqueue(text);
+            }
+        };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _process = process;
@@ -82,8 +99,10 @@ internal sealed class Azurite : IAsyncDisposable
             {
                 if (process.HasExited || DateTime.UtcNow > deadline)
                 {
+                    string why = process.HasExited ? $"it exited with {process.ExitCode}" : "it is still starting after 30 s";
                     await StopAsync();
-                    throw new InvalidOperationException($"Azurite did not start listening on 127.0.0.1:{port}.");
+                    throw new InvalidOperationException(
+                        $"Azurite did not start listening on 127.0.0.1:{port} ({why}): {string.Join(" | ", errors)}");
                 }
 
                 await Task.Delay(100);

@@ -6,12 +6,30 @@ namespace Orleans.Stream.Testing;
 /// <summary>Ports on 127.0.0.1 for the servers tests start (Azurite, broker silos).</summary>
 internal static class LoopbackPort
 {
-    /// <summary>A port nothing listens on right now (the OS picks it).</summary>
+    // Below Linux's ephemeral range (32768-60999): a port the OS hands out for port 0 is also handed out as the
+    // local end of outgoing connections, so under load it was taken before Azurite could bind it (CI saw that).
+    // Above the fixed ports the AppHost uses (10000-11113) and below the Orleans test cluster's (22300+).
+    private const int First = 12_000, Last = 21_999;
+
+    /// <summary>A port nothing listens on right now, outside the range the OS uses for outgoing connections.</summary>
     public static int Free()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        for (int attempt = 0; attempt < 1_000; attempt++)
+        {
+            int port = Random.Shared.Next(First, Last + 1);
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // in use: try another
+            }
+        }
+
+        throw new InvalidOperationException($"No free loopback port between {First} and {Last}.");
     }
 
     /// <summary>True once something accepts TCP connections on the port.</summary>

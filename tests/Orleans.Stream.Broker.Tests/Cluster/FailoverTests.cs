@@ -112,14 +112,14 @@ public sealed class FailoverTests(ITestOutputHelper output)
             {
                 await window.WaitAsync(CancellationToken.None);
                 string value = $"v{i}";
-                pending.Add(TrackAsync(producer.ProduceAsync(Topic, Encoding.UTF8.GetBytes($"k{i % Keys}"), Encoding.UTF8.GetBytes(value)).AsTask(), value));
+                pending.Add(TrackAsync(producer.ProduceAsync(Topic, Encoding.UTF8.GetBytes($"k{i % Keys}"), Encoding.UTF8.GetBytes(value), cancellationToken: CancellationToken.None).AsTask(), value));
                 if (i % 200 == 0)
                 {
                     await Task.Delay(5, CancellationToken.None); // a steady trickle, not a flood: the faults are the point
                 }
             }
 
-            await producer.FlushAsync();
+            await producer.FlushAsync(CancellationToken.None);
         }
 
         await Task.WhenAll(pending);

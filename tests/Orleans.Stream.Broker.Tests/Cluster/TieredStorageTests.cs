@@ -62,16 +62,16 @@ public sealed class TieredStorageTests : IAsyncLifetime
         var acknowledged = new Dictionary<(int, long), (string Key, string Value, long Timestamp)>();
         await using (Producer producer = client.CreateProducer(new ProducerOptions { BatchSize = 4096 })) // batches well below a segment
         {
-            var pending = new List<(ValueTask<DeliveryResult> Ack, string Key, string Value, long Timestamp)>();
+            var pending = new List<(Task<DeliveryResult> Ack, string Key, string Value, long Timestamp)>();
             for (int i = 0; i < 2000; i++)
             {
                 string key = $"k{i % 13}", value = $"v{i}:" + new string((char)('a' + (i % 26)), 300 + (i % 200));
                 long timestamp = 1_750_000_000_000 + i;
                 pending.Add((producer.ProduceAsync("tiered", Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(value),
-                    [new RecordHeader("n", BitConverter.GetBytes(i))], timestamp), key, value, timestamp));
+                    [new RecordHeader("n", BitConverter.GetBytes(i))], timestamp).AsTask(), key, value, timestamp));
             }
 
-            foreach ((ValueTask<DeliveryResult> ack, string key, string value, long timestamp) in pending)
+            foreach ((Task<DeliveryResult> ack, string key, string value, long timestamp) in pending)
             {
                 DeliveryResult result = await ack;
                 acknowledged[(result.Partition, result.Offset)] = (key, value, timestamp);
@@ -284,13 +284,13 @@ public sealed class TieredStorageTests : IAsyncLifetime
         await using Producer producer = client.CreateProducer(new ProducerOptions { BatchSize = 4096 });
         async Task ProduceAsync(int from, int to)
         {
-            var acks = new List<ValueTask<DeliveryResult>>();
+            var acks = new List<Task<DeliveryResult>>();
             for (int i = from; i < to; i++)
             {
-                acks.Add(producer.ProduceAsync("tiered", null, Encoding.UTF8.GetBytes($"r{i}:" + new string('x', 400))));
+                acks.Add(producer.ProduceAsync("tiered", null, Encoding.UTF8.GetBytes($"r{i}:" + new string('x', 400))).AsTask());
             }
 
-            foreach (ValueTask<DeliveryResult> ack in acks)
+            foreach (Task<DeliveryResult> ack in acks)
             {
                 await ack;
             }
