@@ -4,11 +4,13 @@ using Orleans.Stream.EndToEnd.Tests.Support;
 namespace Orleans.Stream.EndToEnd.Tests;
 
 /// <summary>The <c>ostream</c> CLI as a process against three broker processes.</summary>
-public sealed class CliTests
+[Collection(SharedClusterCollection.Name)]
+public sealed class CliTests(KafkaCluster shared)
 {
     [Fact]
     public async Task Create_produce_1000_lines_consume_them_back_and_describe()
     {
+        // Its own cluster: it lists every topic and group there is.
         using var data = new TempDirectory();
         await using BrokerProcesses cluster = await BrokerProcesses.StartAsync(data.Path);
 
@@ -98,9 +100,7 @@ public sealed class CliTests
     [Fact]
     public async Task Errors_are_one_line_on_stderr_with_a_non_zero_exit()
     {
-        using var data = new TempDirectory();
-        await using BrokerProcesses cluster = await BrokerProcesses.StartAsync(data.Path, count: 1);
-
+        BrokerProcesses cluster = shared.Cluster;
         ProcessRun invalid = await Ostream(cluster, ["topic", "create", "bad name"]);
         Assert.NotEqual(0, invalid.ExitCode);
         Assert.Single(invalid.Stderr.Trim().Split('\n'));

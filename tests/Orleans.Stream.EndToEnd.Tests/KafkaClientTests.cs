@@ -12,7 +12,8 @@ namespace Orleans.Stream.EndToEnd.Tests;
 /// with acks=all and idempotence and consumes everything back, and records cross between it and the grain client
 /// with identical key, value, headers, timestamp and offset.
 /// </summary>
-public sealed class KafkaClientTests(ITestOutputHelper output, KafkaCluster kafka) : IClassFixture<KafkaCluster>
+[Collection(SharedClusterCollection.Name)]
+public sealed class KafkaClientTests(ITestOutputHelper output, KafkaCluster kafka)
 {
     [Fact]
     public async Task A_confluent_producer_and_consumer_get_every_record_through_the_kafka_port_and_meet_the_grain_client()
@@ -153,45 +154,64 @@ public sealed class KafkaClientTests(ITestOutputHelper output, KafkaCluster kafk
     }
 
     [Fact]
-    public async Task A_kafka_consumer_group_of_two_reads_everything_once_and_a_restarted_member_resumes_from_the_commits()
+    public async Task A_kafka_consumer_group_of_two_reads_50k_records_of_every_codec_once_in_key_order_and_a_restarted_member_resumes_from_the_commits()
     {
         BrokerProcesses cluster = kafka.Cluster;
         OrleansStreamConnection connection = kafka.Connection;
-        await connection.Client.Admin.CreateTopicAsync("kafka-group", 6, replicationFactor: 3, new Dictionary<string, string> { ["min.insync.replicas"] = "2" });
-        await ProduceAsync(cluster, "kafka-group", 0, 4000);
+        using (Kafka.IAdminClient admin = new Kafka.AdminClientBuilder(new Kafka.AdminClientConfig { BootstrapServers = cluster.KafkaBootstrap }).Build())
+        {
+            await admin.CreateTopicsAsync([new Kafka.Admin.TopicSpecification
+            {
+                Name = "kafka-group",
+                NumPartitions = 6,
+                ReplicationFactor = 3,
+                Configs = new Dictionary<string, string> { ["min.insync.replicas"] = "2" },
+            }]);
+        }
+
+        // 50,000 keyed records from an idempotent acks=all producer, 10,000 with each codec, into one topic: every
+        // partition holds batches of all five kinds, one after the other.
+        const int Total = 50_000;
+        Kafka.CompressionType[] codecs = [Kafka.CompressionType.None, Kafka.CompressionType.Gzip, Kafka.CompressionType.Snappy, Kafka.CompressionType.Lz4, Kafka.CompressionType.Zstd];
+        for (int c = 0; c < codecs.Length; c++)
+        {
+            await ProduceAsync(cluster, "kafka-group", c * (Total / codecs.Length), Total / codecs.Length, codecs[c]);
+        }
 
         // Two members share the partitions; each commits what it has read when partitions are taken from it, so a
         // rebalance hands a partition over exactly where its last owner stopped.
-        var seen = new System.Collections.Concurrent.ConcurrentDictionary<string, (int Partition, long Offset)>();
-        var duplicates = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var group = new GroupLedger();
         using var firstStop = new CancellationTokenSource();
         using var secondStop = new CancellationTokenSource();
-        Task<int> first = Task.Run(() => ConsumeInGroup(cluster, "kafka-group", "kafka-readers", seen, duplicates, firstStop.Token));
-        Task<int> second = Task.Run(() => ConsumeInGroup(cluster, "kafka-group", "kafka-readers", seen, duplicates, secondStop.Token));
-        await WaitForAsync(() => seen.Count >= 4000, TimeSpan.FromSeconds(90), () => $"4000 records read by the group (have {seen.Count})");
+        Task<int> first = Task.Run(() => ConsumeInGroup(cluster, "kafka-group", "kafka-readers", group, firstStop.Token));
+        Task<int> second = Task.Run(() => ConsumeInGroup(cluster, "kafka-group", "kafka-readers", group, secondStop.Token));
+        await WaitForAsync(() => group.Seen.Count >= Total, TimeSpan.FromSeconds(120), () => $"{Total} records read by the group (have {group.Seen.Count})");
         await firstStop.CancelAsync();
         int firstRead = await first; // closes: commits and leaves the group
-        Assert.Empty(duplicates);
-        output.WriteLine($"member 1 read {firstRead}, member 2 so far {seen.Count - firstRead}");
+        group.AssertClean();
+        output.WriteLine($"member 1 read {firstRead}, member 2 so far {group.Seen.Count - firstRead}");
         Assert.True(firstRead > 0, "both members must have had partitions");
 
         // More records; a restarted member joins again and the group reads only the new ones, once.
-        await ProduceAsync(cluster, "kafka-group", 4000, 1000);
+        await ProduceAsync(cluster, "kafka-group", Total, 1000, Kafka.CompressionType.Lz4);
         using var restartedStop = new CancellationTokenSource();
-        Task<int> restarted = Task.Run(() => ConsumeInGroup(cluster, "kafka-group", "kafka-readers", seen, duplicates, restartedStop.Token));
-        await WaitForAsync(() => seen.Count >= 5000, TimeSpan.FromSeconds(90), () => $"5000 records read by the group (have {seen.Count})");
+        Task<int> restarted = Task.Run(() => ConsumeInGroup(cluster, "kafka-group", "kafka-readers", group, restartedStop.Token));
+        await WaitForAsync(() => group.Seen.Count >= Total + 1000, TimeSpan.FromSeconds(90), () => $"{Total + 1000} records read by the group (have {group.Seen.Count})");
         await Task.Delay(2000); // nothing more may come
         await secondStop.CancelAsync();
         await restartedStop.CancelAsync();
         await Task.WhenAll(second, restarted);
-        Assert.Empty(duplicates);
-        Assert.Equal(5000, seen.Count);
-        Assert.Equal(Enumerable.Range(0, 5000).Select(i => $"value-{i}").Order(StringComparer.Ordinal), seen.Keys.Order(StringComparer.Ordinal));
+        group.AssertClean();
+        Assert.Equal(Total + 1000, group.Seen.Count);
+        for (int i = 0; i < Total + 1000; i++)
+        {
+            Assert.True(group.Seen.ContainsKey($"value-{i}"), $"value-{i} was never read");
+        }
 
         // The group's commits are the grain client's view too.
-        ConsumerGroupDescription group = await connection.Client.Admin.DescribeGroupAsync("kafka-readers");
-        Assert.Equal(5000, group.Partitions.Sum(p => p.CommittedOffset));
-        Assert.Equal(0, group.TotalLag);
+        ConsumerGroupDescription described = await connection.Client.Admin.DescribeGroupAsync("kafka-readers");
+        Assert.Equal(Total + 1000, described.Partitions.Sum(p => p.CommittedOffset));
+        Assert.Equal(0, described.TotalLag);
     }
 
     [Fact]
@@ -211,10 +231,9 @@ public sealed class KafkaClientTests(ITestOutputHelper output, KafkaCluster kafk
             PartitionAssignmentStrategy = "range",
         });
         await grainMember.SubscribeAsync(["kafka-shared"]);
-        var seen = new System.Collections.Concurrent.ConcurrentDictionary<string, (int Partition, long Offset)>();
-        var duplicates = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var ledger = new GroupLedger();
         using var stop = new CancellationTokenSource();
-        Task<int> kafkaMember = Task.Run(() => ConsumeInGroup(cluster, "kafka-shared", "mixed-readers", seen, duplicates, stop.Token));
+        Task<int> kafkaMember = Task.Run(() => ConsumeInGroup(cluster, "kafka-shared", "mixed-readers", ledger, stop.Token));
 
         // Wait until the group has both members with two partitions each, then the grain member reads its share.
         await WaitForAsync(() => grainMember.Assignment.Count == 2, TimeSpan.FromSeconds(60), () => $"the grain member to hold 2 partitions (holds {grainMember.Assignment.Count})");
@@ -232,23 +251,20 @@ public sealed class KafkaClientTests(ITestOutputHelper output, KafkaCluster kafk
             {
                 await foreach (ConsumeResult record in grainMember.ConsumeAsync(stop.Token))
                 {
-                    if (!seen.TryAdd(Encoding.UTF8.GetString(record.Value!.Value.Span), (record.Partition, record.Offset)))
-                    {
-                        duplicates.Add(Encoding.UTF8.GetString(record.Value!.Value.Span));
-                    }
+                    ledger.Read(Encoding.UTF8.GetString(record.Key!.Value.Span), Encoding.UTF8.GetString(record.Value!.Value.Span));
                 }
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
             }
         });
-        await WaitForAsync(() => seen.Count >= 2000, TimeSpan.FromSeconds(60), () => $"2000 records read by the two members (have {seen.Count})");
+        await WaitForAsync(() => ledger.Seen.Count >= 2000, TimeSpan.FromSeconds(60), () => $"2000 records read by the two members (have {ledger.Seen.Count})");
         await Task.Delay(1000); // nothing more may come
         await stop.CancelAsync();
         await grainReading;
         int readByKafka = await kafkaMember;
-        Assert.Empty(duplicates);
-        Assert.Equal(2000, seen.Count);
+        ledger.AssertClean();
+        Assert.Equal(2000, ledger.Seen.Count);
         Assert.InRange(readByKafka, 1, 1999); // both members read a share
     }
 
@@ -343,9 +359,11 @@ public sealed class KafkaClientTests(ITestOutputHelper output, KafkaCluster kafk
         Assert.Equal(400, group.Partitions.Sum(p => p.CommittedOffset));
     }
 
-    private static async Task ProduceAsync(BrokerProcesses cluster, string topic, int from, int count)
+    private static async Task ProduceAsync(BrokerProcesses cluster, string topic, int from, int count, Kafka.CompressionType codec = Kafka.CompressionType.None)
     {
-        using Kafka.IProducer<string, string> producer = new Kafka.ProducerBuilder<string, string>(ProducerConfig(cluster)).Build();
+        Kafka.ProducerConfig config = ProducerConfig(cluster);
+        config.CompressionType = codec;
+        using Kafka.IProducer<string, string> producer = new Kafka.ProducerBuilder<string, string>(config).Build();
         var deliveries = new List<Task<Kafka.DeliveryResult<string, string>>>(count);
         for (int i = from; i < from + count; i++)
         {
@@ -355,14 +373,8 @@ public sealed class KafkaClientTests(ITestOutputHelper output, KafkaCluster kafk
         await Task.WhenAll(deliveries);
     }
 
-    /// <summary>One group member until <paramref name="stop"/>: records every value it reads (a second read is a duplicate), commits on revocation and close.</summary>
-    private static int ConsumeInGroup(
-        BrokerProcesses cluster,
-        string topic,
-        string group,
-        System.Collections.Concurrent.ConcurrentDictionary<string, (int Partition, long Offset)> seen,
-        System.Collections.Concurrent.ConcurrentBag<string> duplicates,
-        CancellationToken stop)
+    /// <summary>One group member until <paramref name="stop"/>: enters every record it reads in the ledger, commits on revocation and close.</summary>
+    private static int ConsumeInGroup(BrokerProcesses cluster, string topic, string group, GroupLedger ledger, CancellationToken stop)
     {
         Kafka.ConsumerConfig config = ConsumerConfig(cluster);
         config.GroupId = group;
@@ -380,11 +392,7 @@ public sealed class KafkaClientTests(ITestOutputHelper output, KafkaCluster kafk
                 continue;
             }
 
-            if (!seen.TryAdd(record.Message.Value, (record.Partition.Value, record.Offset.Value)))
-            {
-                duplicates.Add(record.Message.Value);
-            }
-
+            ledger.Read(record.Message.Key, record.Message.Value);
             consumer.StoreOffset(record);
             read++;
         }
@@ -392,6 +400,45 @@ public sealed class KafkaClientTests(ITestOutputHelper output, KafkaCluster kafk
         CommitStored(consumer);
         consumer.Close();
         return read;
+    }
+
+    /// <summary>
+    /// What the members of one group read, values "value-N" under their keys: a value read twice is a duplicate, and
+    /// a key whose values do not come in increasing N (across members too: a handed-over partition goes on where it
+    /// stopped) is out of order.
+    /// </summary>
+    private sealed class GroupLedger
+    {
+        private readonly Dictionary<string, int> _lastPerKey = [];
+        private readonly List<string> _faults = [];
+
+        public System.Collections.Concurrent.ConcurrentDictionary<string, bool> Seen { get; } = new();
+
+        public void Read(string key, string value)
+        {
+            int n = int.Parse(value.AsSpan("value-".Length), System.Globalization.CultureInfo.InvariantCulture);
+            lock (_lastPerKey)
+            {
+                if (!Seen.TryAdd(value, true))
+                {
+                    _faults.Add($"{value} read twice");
+                }
+                else if (_lastPerKey.GetValueOrDefault(key, -1) > n)
+                {
+                    _faults.Add($"{key}: {value} after value-{_lastPerKey[key]}");
+                }
+
+                _lastPerKey[key] = Math.Max(n, _lastPerKey.GetValueOrDefault(key, -1));
+            }
+        }
+
+        public void AssertClean()
+        {
+            lock (_lastPerKey)
+            {
+                Assert.True(_faults.Count == 0, string.Join("; ", _faults.Take(10)));
+            }
+        }
     }
 
     private static void CommitStored(Kafka.IConsumer<string, string> consumer)

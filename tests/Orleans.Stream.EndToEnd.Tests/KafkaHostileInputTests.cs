@@ -11,15 +11,14 @@ namespace Orleans.Stream.EndToEnd.Tests;
 /// only their own connection (closed, logged); the broker process stays up and the next real client is served. An
 /// ApiVersions request newer than the broker's gets the protocol's answer (UNSUPPORTED_VERSION with the ranges).
 /// </summary>
-public sealed class KafkaHostileInputTests
+[Collection(SharedClusterCollection.Name)]
+public sealed class KafkaHostileInputTests(KafkaCluster kafka)
 {
     [Fact]
     public async Task Garbage_costs_only_its_connection_and_the_next_client_is_served()
     {
-        using var data = new TempDirectory();
-        await using BrokerProcesses cluster = await BrokerProcesses.StartAsync(data.Path, count: 1);
-        await using OrleansStreamConnection connection = await cluster.ConnectWhenAllJoinedAsync();
-        await connection.Client.Admin.CreateTopicAsync("sturdy", 1);
+        BrokerProcesses cluster = kafka.Cluster;
+        await kafka.Connection.Client.Admin.CreateTopicAsync("sturdy", 1);
         int port = cluster.KafkaPort(0);
         var random = new Random(20261128);
 
@@ -54,7 +53,7 @@ public sealed class KafkaHostileInputTests
             Assert.True(BinaryPrimitives.ReadInt32BigEndian(answer.AsSpan(6)) > 0, "the answer lists the supported APIs");
         }
 
-        Assert.True(cluster.IsRunning(0), "the broker process died");
+        Assert.True(cluster.IsRunning(0) && cluster.IsRunning(1) && cluster.IsRunning(2), "a broker process died");
         var config = new Kafka.ProducerConfig { BootstrapServers = cluster.KafkaBootstrap, Acks = Kafka.Acks.All, MessageTimeoutMs = 30_000 };
         using Kafka.IProducer<Kafka.Null, string> producer = new Kafka.ProducerBuilder<Kafka.Null, string>(config).Build();
         Kafka.DeliveryResult<Kafka.Null, string> delivered = await producer.ProduceAsync("sturdy", new Kafka.Message<Kafka.Null, string> { Value = "still here" });

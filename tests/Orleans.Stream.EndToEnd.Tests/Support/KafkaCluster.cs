@@ -3,8 +3,9 @@ using Orleans.Stream.Client;
 namespace Orleans.Stream.EndToEnd.Tests.Support;
 
 /// <summary>
-/// Three broker processes with their Kafka ports, on Azurite, shared by the Kafka client tests of one class (each
-/// uses its own topics and groups): starting a cluster costs more than most of those tests.
+/// Three broker processes with their Kafka ports, on Azurite, shared by the tests of the
+/// <see cref="SharedClusterCollection"/> (each uses its own topics and groups): starting a cluster costs more than
+/// most of those tests. Tests that kill or restart brokers start their own.
 /// </summary>
 public sealed class KafkaCluster : IAsyncLifetime
 {
@@ -38,4 +39,11 @@ public sealed class KafkaCluster : IAsyncLifetime
 
         _data.Dispose();
     }
+}
+
+/// <summary>The test classes that share one <see cref="KafkaCluster"/>.</summary>
+[CollectionDefinition(Name)]
+public sealed class SharedClusterCollection : ICollectionFixture<KafkaCluster>
+{
+    public const string Name = "shared cluster";
 }
