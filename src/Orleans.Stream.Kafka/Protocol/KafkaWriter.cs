@@ -5,33 +5,50 @@ using System.Text;
 namespace Orleans.Stream.Kafka.Protocol;
 
 /// <summary>
-/// Writes Kafka's primitive types into a growable buffer rented from the array pool (returned on dispose): one per
-/// response, sent as written.
+/// Writes Kafka's primitive types into memory given to it (the socket pipe's, so a response of megabytes is written
+/// once, where it is sent from) or into a growable buffer rented from the array pool (returned on dispose). A writer
+/// that outgrows the memory it was given moves to a rented buffer (<see cref="InDestination"/> turns false).
 /// </summary>
 internal sealed class KafkaWriter : IDisposable
 {
-    private byte[] _buffer;
+    private Memory<byte> _buffer;
+    private byte[]? _rented;
     private int _length;
 
-    public KafkaWriter(int capacity = 256) => _buffer = ArrayPool<byte>.Shared.Rent(capacity);
+    public KafkaWriter(int capacity = 256)
+    {
+        _rented = ArrayPool<byte>.Shared.Rent(capacity);
+        _buffer = _rented;
+    }
+
+    /// <summary>Writes into <paramref name="destination"/> for as long as it has room.</summary>
+    public KafkaWriter(Memory<byte> destination) => _buffer = destination;
 
     public int Length => _length;
 
-    public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _length);
+    /// <summary>True while everything written is in the memory given to the constructor.</summary>
+    public bool InDestination => _rented is null;
 
-    public ReadOnlyMemory<byte> WrittenMemory => _buffer.AsMemory(0, _length);
+    public ReadOnlySpan<byte> WrittenSpan => _buffer.Span[.._length];
+
+    public ReadOnlyMemory<byte> WrittenMemory => _buffer[.._length];
 
     private Span<byte> Grow(int count)
     {
         if (_length + count > _buffer.Length)
         {
             byte[] larger = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _length + count));
-            _buffer.AsSpan(0, _length).CopyTo(larger);
-            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer.Span[.._length].CopyTo(larger);
+            if (_rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(_rented);
+            }
+
+            _rented = larger;
             _buffer = larger;
         }
 
-        Span<byte> span = _buffer.AsSpan(_length, count);
+        Span<byte> span = _buffer.Span.Slice(_length, count);
         _length += count;
         return span;
     }
@@ -134,16 +151,17 @@ internal sealed class KafkaWriter : IDisposable
         return _length - 4;
     }
 
-    public void PatchInt32(int position, int value) => BinaryPrimitives.WriteInt32BigEndian(_buffer.AsSpan(position, 4), value);
+    public void PatchInt32(int position, int value) => BinaryPrimitives.WriteInt32BigEndian(_buffer.Span.Slice(position, 4), value);
 
     public void Dispose()
     {
-        byte[] buffer = _buffer;
-        _buffer = [];
+        byte[]? rented = _rented;
+        _rented = null;
+        _buffer = default;
         _length = 0;
-        if (buffer.Length > 0)
+        if (rented is not null)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            ArrayPool<byte>.Shared.Return(rented);
         }
     }
 }

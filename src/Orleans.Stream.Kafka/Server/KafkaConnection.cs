@@ -138,7 +138,9 @@ internal sealed partial class KafkaConnection(ConnectionContext connection, Brok
     private static async ValueTask WriteAsync(
         PipeWriter output, int correlationId, IKafkaMessage response, short version, bool flexibleHeader, CancellationToken stopping, int sizeHint = 256)
     {
-        using var writer = new KafkaWriter(sizeHint);
+        // Straight into the pipe's memory (one copy of a fetch's records, not two); a response larger than its size
+        // hint moves to a rented buffer and is copied in once it is complete.
+        using var writer = new KafkaWriter(output.GetMemory(sizeHint));
         int size = writer.ReserveInt32();
         writer.WriteInt32(correlationId);
         if (flexibleHeader)
@@ -148,7 +150,15 @@ internal sealed partial class KafkaConnection(ConnectionContext connection, Brok
 
         response.Write(writer, version);
         writer.PatchInt32(size, writer.Length - 4);
-        output.Write(writer.WrittenSpan);
+        if (writer.InDestination)
+        {
+            output.Advance(writer.Length);
+        }
+        else
+        {
+            output.Write(writer.WrittenSpan);
+        }
+
         await output.FlushAsync(stopping).ConfigureAwait(false);
     }
 
