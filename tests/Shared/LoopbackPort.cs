@@ -11,12 +11,27 @@ internal static class LoopbackPort
     // Above the fixed ports the AppHost uses (10000-11113) and below the Orleans test cluster's (22300+).
     private const int First = 12_000, Last = 21_999;
 
-    /// <summary>A port nothing listens on right now, outside the range the OS uses for outgoing connections.</summary>
+    // Ports handed out by this process: a port is only checked free, not held, until its server binds it, so without
+    // this two servers started together could be given the same one.
+    private static readonly HashSet<int> HandedOut = [];
+
+    /// <summary>
+    /// A port nothing listens on right now, outside the range the OS uses for outgoing connections, and never one this
+    /// process handed out before.
+    /// </summary>
     public static int Free()
     {
         for (int attempt = 0; attempt < 1_000; attempt++)
         {
             int port = Random.Shared.Next(First, Last + 1);
+            lock (HandedOut)
+            {
+                if (!HandedOut.Add(port))
+                {
+                    continue;
+                }
+            }
+
             try
             {
                 using var listener = new TcpListener(IPAddress.Loopback, port);
