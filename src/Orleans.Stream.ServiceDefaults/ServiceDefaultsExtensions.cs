@@ -53,6 +53,7 @@ public static class ServiceDefaultsExtensions
         {
             // Spans only when they go somewhere: listening makes every grain call (replication included) build one.
             builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddSource(Sources)).UseOtlpExporter();
+            builder.Services.AddHostedService<TelemetryShutdown>();
         }
 
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), [HealthTags.Live]);

@@ -17,8 +17,11 @@ internal sealed class BrokerProcesses : IAsyncDisposable
     private readonly int[] _kafkaPorts;
     private readonly StringBuilder[] _logs;
 
-    private BrokerProcesses(Azurite azurite, string dataRoot, int count)
+    private readonly IReadOnlyDictionary<string, string> _environment;
+
+    private BrokerProcesses(Azurite azurite, string dataRoot, int count, IReadOnlyDictionary<string, string>? environment)
     {
+        _environment = environment ?? new Dictionary<string, string>();
         Azurite = azurite;
         DataRoot = dataRoot;
         ClusterId = "cli-" + Guid.NewGuid().ToString("N")[..8];
@@ -55,10 +58,11 @@ internal sealed class BrokerProcesses : IAsyncDisposable
     /// <summary>The value for <c>--cluster</c>: every broker's gateway.</summary>
     public string Gateways => string.Join(",", _gatewayPorts.Select(p => $"127.0.0.1:{p}"));
 
-    public static async Task<BrokerProcesses> StartAsync(string dataRoot, int count = 3)
+    /// <summary>Azurite and <paramref name="count"/> brokers, each with <paramref name="environment"/> added to its own.</summary>
+    public static async Task<BrokerProcesses> StartAsync(string dataRoot, int count = 3, IReadOnlyDictionary<string, string>? environment = null)
     {
         Azurite azurite = await Azurite.StartAsync();
-        var cluster = new BrokerProcesses(azurite, dataRoot, count);
+        var cluster = new BrokerProcesses(azurite, dataRoot, count, environment);
         for (int i = 0; i < count; i++)
         {
             cluster.Start(i);
@@ -87,6 +91,11 @@ internal sealed class BrokerProcesses : IAsyncDisposable
         }
 
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach ((string name, string value) in _environment)
+        {
+            start.Environment[name] = value;
+        }
+
         Process process = Process.Start(start)!;
         StringBuilder log = _logs[broker];
         process.OutputDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
