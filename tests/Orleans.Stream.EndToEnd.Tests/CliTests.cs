@@ -73,13 +73,15 @@ public sealed class CliTests
         Assert.True(tiered.ExitCode == 0, tiered.Stderr);
         Assert.Equal(0, (await Ostream(cluster, ["produce", "archive"], input.ToString())).ExitCode);
         string? remote = null;
+        string lastDescribe = "";
         for (var deadline = DateTime.UtcNow.AddSeconds(90); remote is null && DateTime.UtcNow < deadline; await Task.Delay(500))
         {
-            string stdout = (await Ostream(cluster, ["topic", "describe", "archive"])).Stdout;
-            remote = stdout.Contains("RemoteSegments: ", StringComparison.Ordinal) && !stdout.Contains("RemoteSegments: 0", StringComparison.Ordinal) ? stdout : null;
+            lastDescribe = (await Ostream(cluster, ["topic", "describe", "archive"])).Stdout;
+            remote = lastDescribe.Contains("RemoteSegments: ", StringComparison.Ordinal) && !lastDescribe.Contains("RemoteSegments: 0", StringComparison.Ordinal) ? lastDescribe : null;
         }
 
-        Assert.NotNull(remote);
+        Assert.True(remote is not null,
+            $"no segment of 'archive' reached the remote tier within 90 s. Last describe:\n{lastDescribe}\nBrokers:\n{cluster.Log(0)}\n{cluster.Log(1)}\n{cluster.Log(2)}");
         Assert.Contains("RemoteLogStartOffset: 0", remote);
 
         ProcessRun listed = await Ostream(cluster, ["topic", "list"]);
