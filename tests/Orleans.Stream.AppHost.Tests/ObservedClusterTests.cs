@@ -11,9 +11,12 @@ using Orleans.Stream.Client;
 namespace Orleans.Stream.AppHost.Tests;
 
 /// <summary>
-/// The AppHost's cluster as an operator and an application see it: a replicated topic through the grain client,
-/// every record back; the brokers' /metrics count what was produced and their /health is green; then one broker
-/// resource is stopped and the other two keep serving (and say they are under-replicated).
+/// The README's run command, for real, as a newcomer, an operator and an application see it (one AppHost start:
+/// it costs more than everything the test does with it): the AppHost starts Azurite and three brokers; the CLI with
+/// its defaults (the AppHost's gateways and cluster id) creates a topic and gets records through it; a replicated
+/// topic through the grain client gives every record back; the brokers' /metrics count what was produced and their
+/// /health is green; then one broker resource is stopped and the other two keep serving (and say they are
+/// under-replicated).
 /// </summary>
 [Collection(AppHostTests.Name)]
 public sealed partial class ObservedClusterTests
@@ -21,11 +24,13 @@ public sealed partial class ObservedClusterTests
     private const int PerRound = 300;
 
     [Fact]
-    public async Task The_apphost_cluster_serves_reports_metrics_and_health_and_survives_a_stopped_broker()
+    public async Task The_apphost_cluster_serves_the_cli_and_the_grain_client_reports_metrics_and_health_and_survives_a_stopped_broker()
     {
         using var data = new Orleans.Stream.Testing.TempDirectory();
         using var startup = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         await using DistributedApplication app = await LocalApp.StartAsync(data.Path, startup.Token);
+
+        await CliTourAsync(data.Path);
 
         await using OrleansStreamConnection connection = await OrleansStreamConnection.ConnectAsync(cancellationToken: startup.Token);
         OrleansStreamClient client = connection.Client;
@@ -79,6 +84,41 @@ public sealed partial class ObservedClusterTests
             // Still serving (200), and saying that the partitions it leads lack broker 2's replica.
             await Eventually.TrueDespiteFaultsAsync(async () => await HealthAsync(http, id) == (HttpStatusCode.OK, "Degraded"),
                 TimeSpan.FromSeconds(30), () => $"broker-{id} to report Degraded");
+        }
+    }
+
+    /// <summary>The README's tour: the CLI, with its defaults, sees the three brokers and gets records through a topic.</summary>
+    private static async Task CliTourAsync(string dataRoot)
+    {
+        ProcessRun cluster = await WaitForBrokersAsync();
+        Assert.Contains("Brokers: 3 alive of 3", cluster.Stdout);
+
+        ProcessRun created = await ProcessRun.DotnetAsync(Executables.Cli, ["topic", "create", "tour", "--partitions", "3"]);
+        Assert.True(created.ExitCode == 0, created.Stderr);
+        ProcessRun produced = await ProcessRun.DotnetAsync(Executables.Cli, ["produce", "tour", "--key-separator", ":"], "alice:order-1\nbob:order-2\nalice:order-3\n");
+        Assert.True(produced.ExitCode == 0, produced.Stderr);
+        ProcessRun consumed = await ProcessRun.DotnetAsync(Executables.Cli, ["consume", "tour", "--from-beginning", "--max-messages", "3", "--timeout-ms", "20000", "--print-key", "--key-separator", ":"]);
+        Assert.True(consumed.ExitCode == 0, consumed.Stderr);
+        string[] lines = consumed.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(["alice:order-1", "alice:order-3", "bob:order-2"], lines.Order(StringComparer.Ordinal));
+        Assert.True(Array.IndexOf(lines, "alice:order-1") < Array.IndexOf(lines, "alice:order-3"));
+
+        // Each broker keeps its data under the data root the AppHost was given.
+        Assert.Equal(3, Directory.GetDirectories(dataRoot, "tour-*", SearchOption.AllDirectories).Length);
+    }
+
+    private static async Task<ProcessRun> WaitForBrokersAsync()
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1);
+        while (true)
+        {
+            ProcessRun run = await ProcessRun.DotnetAsync(Executables.Cli, ["cluster", "describe"]);
+            if ((run.ExitCode == 0 && run.Stdout.Contains("Brokers: 3 alive of 3", StringComparison.Ordinal)) || DateTime.UtcNow > deadline)
+            {
+                return run;
+            }
+
+            await Task.Delay(1000);
         }
     }
 

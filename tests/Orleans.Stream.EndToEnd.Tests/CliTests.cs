@@ -71,7 +71,11 @@ public sealed class CliTests
         // A tiered topic: the broker processes upload its sealed segments to Azurite, and describe shows the remote tier.
         ProcessRun tiered = await Ostream(cluster, ["topic", "create", "archive", "--partitions", "1", "--config", "remote.storage.enable=true", "--config", "segment.bytes=4096"]);
         Assert.True(tiered.ExitCode == 0, tiered.Stderr);
-        Assert.Equal(0, (await Ostream(cluster, ["produce", "archive"], input.ToString())).ExitCode);
+        // Two runs of the CLI: each may send its lines as one batch (a batch never splits across segments), so the
+        // second one's batches are what seal the first segment of 4 KiB and make it eligible for the remote tier.
+        string[] archiveLines = input.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(0, (await Ostream(cluster, ["produce", "archive"], string.Join('\n', archiveLines[..500]) + "\n")).ExitCode);
+        Assert.Equal(0, (await Ostream(cluster, ["produce", "archive"], string.Join('\n', archiveLines[500..]) + "\n")).ExitCode);
         string? remote = null;
         string lastDescribe = "";
         for (var deadline = DateTime.UtcNow.AddSeconds(90); remote is null && DateTime.UtcNow < deadline; await Task.Delay(500))
