@@ -9,10 +9,10 @@ namespace Orleans.Stream.ServiceDefaults;
 
 /// <summary>
 /// Flushes the OTLP exporters once the host has stopped, all three at once and for at most
-/// <see cref="FlushTimeout"/>. Left to the container's disposal, each provider waits for its exporter's last
-/// export, up to the exporter's 10 s timeout, one after the other: with a slow or gone collector (the Aspire
-/// dashboard under load, or stopping with the app) a broker that had stopped its silo in under a second took
-/// 10 s and more to exit, and Aspire reported its stop command as failed.
+/// <see cref="FlushTimeout"/>. Left to the container's disposal, the providers wait for their exporters' last
+/// exports, up to the exporter's 10 s timeout: with a slow or gone collector (the Aspire dashboard under load, or
+/// stopping with the app) a broker that had stopped its silo in under a second took 10.4 s to exit, and Aspire
+/// reported its stop command as failed.
 /// </summary>
 internal sealed class TelemetryShutdown(IServiceProvider services, IHostApplicationLifetime lifetime) : IHostedService
 {
