@@ -17,6 +17,13 @@ public sealed class KafkaOptions
     /// <summary>The largest request frame accepted (Kafka's <c>socket.request.max.bytes</c>, 100 MiB); a larger one closes its connection.</summary>
     public int MaxRequestBytes { get; set; } = 100 * 1024 * 1024;
 
+    /// <summary>
+    /// How old this broker's copy of the controller's cluster description may be when it answers Metadata or checks
+    /// leadership (<c>Kafka:MetadataMaxAge</c>, 1 s). A request naming a partition the copy lacks, or places elsewhere,
+    /// always gets a fresh one, whatever its age.
+    /// </summary>
+    public TimeSpan MetadataMaxAge { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>The id clients see in Metadata's cluster id.</summary>
     public string ClusterId { get; set; } = "orleans-stream";
 

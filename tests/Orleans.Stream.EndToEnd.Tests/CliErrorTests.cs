@@ -3,7 +3,7 @@ using Orleans.Stream.EndToEnd.Tests.Support;
 namespace Orleans.Stream.EndToEnd.Tests;
 
 /// <summary>The <c>ostream</c> CLI's failures, as a process against the shared cluster: one line on stderr and a non-zero exit.</summary>
-[Collection(SharedClusterCollection.Name)]
+[Collection(SharedClusterDefinition.Name)]
 public sealed class CliErrorTests(KafkaCluster shared)
 {
     [Fact]

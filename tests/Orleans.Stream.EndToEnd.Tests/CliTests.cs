@@ -42,14 +42,16 @@ public sealed class CliTests
         Assert.InRange(partition.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length, 1, 999);
 
         // A consumer group: a first member reads 600 records and commits them; the next one gets exactly the other 400.
+        // Both start from the beginning where the group has no committed offset: the first may reach its 600 from two
+        // partitions before it has even looked up where the third starts, and then commits nothing for that one.
         ProcessRun firstMember = await Ostream(cluster, ["consume", "lines", "--group", "readers", "--from-beginning", "--max-messages", "600", "--timeout-ms", "20000"]);
         Assert.True(firstMember.ExitCode == 0, firstMember.Stderr);
-        ProcessRun secondMember = await Ostream(cluster, ["consume", "lines", "--group", "readers", "--timeout-ms", "10000"]);
+        ProcessRun secondMember = await Ostream(cluster, ["consume", "lines", "--group", "readers", "--from-beginning", "--timeout-ms", "10000"]);
         Assert.True(secondMember.ExitCode == 0, secondMember.Stderr);
         string[] firstLines = firstMember.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         string[] secondLines = secondMember.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(600, firstLines.Length);
-        Assert.Equal(400, secondLines.Length);
+        Assert.True(secondLines.Length == 400, $"the second member read {secondLines.Length} records, not 400. It said: {secondMember.Stderr}");
         Assert.Equal(Enumerable.Range(0, 1000).Select(i => $"value-{i}").Order(StringComparer.Ordinal), firstLines.Concat(secondLines).Order(StringComparer.Ordinal));
 
         ProcessRun groups = await Ostream(cluster, ["group", "list"]);

@@ -12,7 +12,7 @@ namespace Orleans.Stream.EndToEnd.Tests;
 /// with acks=all and idempotence and consumes everything back, and records cross between it and the grain client
 /// with identical key, value, headers, timestamp and offset.
 /// </summary>
-[Collection(SharedClusterCollection.Name)]
+[Collection(SharedClusterDefinition.Name)]
 public sealed class KafkaClientTests(ITestOutputHelper output, KafkaCluster kafka)
 {
     [Fact]
@@ -151,6 +151,49 @@ public sealed class KafkaClientTests(ITestOutputHelper output, KafkaCluster kafk
             Assert.Equal(("grain-key", "grain-value", written.Offset, 1_700_000_000_123L), (record.Message.Key, record.Message.Value, record.Offset.Value, record.Message.Timestamp.UnixTimestampMs));
             Assert.Equal("grain", Encoding.UTF8.GetString(record.Message.Headers.GetLastBytes("origin")));
         }
+    }
+
+    [Fact]
+    public async Task Every_broker_serves_a_topic_the_moment_its_creation_returns()
+    {
+        BrokerProcesses cluster = kafka.Cluster;
+        OrleansStreamClient client = kafka.Connection.Client;
+
+        // Each broker's listener keeps a copy of the controller's view (for a minute on this cluster). Fill every copy
+        // now, before the topic exists; a request naming a partition its copy lacks must look again rather than
+        // answer UNKNOWN_TOPIC_OR_PARTITION, which librdkafka does not retry when it looks up a start offset.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (int broker = 0; broker < 3; broker++)
+        {
+            using Kafka.IAdminClient admin = new Kafka.AdminClientBuilder(new Kafka.AdminClientConfig { BootstrapServers = $"127.0.0.1:{cluster.KafkaPort(broker)}" }).Build();
+            Assert.DoesNotContain(admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics, t => t.Topic == "kafka-fresh");
+        }
+
+        output.WriteLine($"caches filled after {clock.ElapsedMilliseconds} ms");
+        await client.Admin.CreateTopicAsync("kafka-fresh", 3, replicationFactor: 1); // one partition led by each broker
+        output.WriteLine($"created after {clock.ElapsedMilliseconds} ms");
+        await using (Producer producer = client.CreateProducer(new ProducerOptions { Acks = Acks.All }))
+        {
+            for (int partition = 0; partition < 3; partition++)
+            {
+                await producer.ProduceAsync("kafka-fresh", null, Encoding.UTF8.GetBytes($"fresh-{partition}"), partition: partition);
+            }
+        }
+
+        using Kafka.IConsumer<string, string> consumer = new Kafka.ConsumerBuilder<string, string>(ConsumerConfig(cluster)).Build();
+        consumer.Assign([.. Enumerable.Range(0, 3).Select(p => new Kafka.TopicPartitionOffset("kafka-fresh", p, Kafka.Offset.Beginning))]);
+        var values = new List<string>();
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); values.Count < 3 && DateTime.UtcNow < deadline;)
+        {
+            if (consumer.Consume(TimeSpan.FromSeconds(1)) is { } record)
+            {
+                Assert.Equal($"fresh-{record.Partition.Value}", record.Message.Value);
+                values.Add(record.Message.Value);
+            }
+        }
+
+        output.WriteLine($"consumed after {clock.ElapsedMilliseconds} ms");
+        Assert.Equal(["fresh-0", "fresh-1", "fresh-2"], values.Order(StringComparer.Ordinal));
     }
 
     [Fact]

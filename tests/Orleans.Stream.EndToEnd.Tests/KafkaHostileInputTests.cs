@@ -11,7 +11,7 @@ namespace Orleans.Stream.EndToEnd.Tests;
 /// only their own connection (closed, logged); the broker process stays up and the next real client is served. An
 /// ApiVersions request newer than the broker's gets the protocol's answer (UNSUPPORTED_VERSION with the ranges).
 /// </summary>
-[Collection(SharedClusterCollection.Name)]
+[Collection(SharedClusterDefinition.Name)]
 public sealed class KafkaHostileInputTests(KafkaCluster kafka)
 {
     [Fact]

@@ -14,7 +14,7 @@ internal static class FetchHandler
 {
     public static async ValueTask<KafkaAnswer> HandleAsync(BrokerContext broker, Wire.FetchRequest request)
     {
-        ClusterView.Snapshot cluster = await broker.Cluster.GetAsync().ConfigureAwait(false);
+        ClusterView.Snapshot cluster = await broker.ViewForAsync(request.Topics, static t => t.Name, static t => t.Partitions, static p => p.Index).ConfigureAwait(false);
         var response = new Wire.FetchResponse();
         var reads = new List<PartitionRead>();
         foreach (Wire.FetchRequest.Topic topic in request.Topics)

@@ -8,7 +8,7 @@ internal static class ListOffsetsHandler
 {
     public static async ValueTask<Wire.ListOffsetsResponse> HandleAsync(BrokerContext broker, Wire.ListOffsetsRequest request)
     {
-        ClusterView.Snapshot cluster = await broker.Cluster.GetAsync().ConfigureAwait(false);
+        ClusterView.Snapshot cluster = await broker.ViewForAsync(request.Topics, static t => t.Name, static t => t.Partitions, static p => p.PartitionIndex).ConfigureAwait(false);
         var response = new Wire.ListOffsetsResponse();
         var queries = new List<(Wire.ListOffsetsResponse.Partition Answer, Task<Stream.ListOffsetsResponse> Query)>();
         foreach (Wire.ListOffsetsRequest.Topic topic in request.Topics)

@@ -13,7 +13,7 @@ internal static class MetadataHandler
 {
     public static async ValueTask<Wire.MetadataResponse> HandleAsync(BrokerContext broker, Wire.MetadataRequest request)
     {
-        ClusterView.Snapshot cluster = await broker.Cluster.GetAsync().ConfigureAwait(false);
+        ClusterView.Snapshot cluster = await broker.ViewForAsync(request, KnowsAll).ConfigureAwait(false);
         var response = new Wire.MetadataResponse { ClusterId = broker.Options.ClusterId, ControllerId = broker.BrokerId };
         var alive = new HashSet<int>();
         foreach (BrokerDescription description in cluster.Cluster.Brokers)
@@ -44,6 +44,22 @@ internal static class MetadataHandler
         }
 
         return response;
+    }
+
+    private static bool KnowsAll(BrokerContext broker, ClusterView.Snapshot cluster, Wire.MetadataRequest request)
+    {
+        if (request.Topics is not null)
+        {
+            foreach (Wire.MetadataRequest.RequestTopic asked in request.Topics)
+            {
+                if (asked.Name is { } name && cluster.Topic(name) is null)
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
     }
 
     private static Wire.MetadataResponse.Topic Describe(TopicDescription topic, HashSet<int> alive)

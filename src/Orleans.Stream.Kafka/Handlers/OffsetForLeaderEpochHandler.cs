@@ -8,7 +8,7 @@ internal static class OffsetForLeaderEpochHandler
 {
     public static async ValueTask<Wire.OffsetForLeaderEpochResponse> HandleAsync(BrokerContext broker, Wire.OffsetForLeaderEpochRequest request)
     {
-        ClusterView.Snapshot cluster = await broker.Cluster.GetAsync().ConfigureAwait(false);
+        ClusterView.Snapshot cluster = await broker.ViewForAsync(request.Topics, static t => t.Name, static t => t.Partitions, static p => p.PartitionIndex).ConfigureAwait(false);
         var response = new Wire.OffsetForLeaderEpochResponse();
         var queries = new List<(Wire.OffsetForLeaderEpochResponse.Partition Answer, Task<OffsetForLeaderEpochResponse> Query)>();
         foreach (Wire.OffsetForLeaderEpochRequest.Topic topic in request.Topics)

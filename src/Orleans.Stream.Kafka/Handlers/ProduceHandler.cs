@@ -20,7 +20,7 @@ internal static class ProduceHandler
             -1 => Acks.All,
             _ => (Acks)request.Acks,
         };
-        ClusterView.Snapshot cluster = await broker.Cluster.GetAsync().ConfigureAwait(false);
+        ClusterView.Snapshot cluster = await broker.ViewForAsync(request.Topics, static t => t.Name, static t => t.Partitions, static p => p.Index).ConfigureAwait(false);
         var response = new Wire.ProduceResponse();
         var appends = new List<(Wire.ProduceResponse.PartitionResponse Answer, Task<Stream.ProduceResponse> Append)>();
         foreach (Wire.ProduceRequest.TopicData topic in request.Topics)

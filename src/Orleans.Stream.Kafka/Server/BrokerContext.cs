@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Orleans.Stream.Kafka.Server;
 
 /// <summary>What every request handler of one broker's listener shares.</summary>
@@ -9,9 +11,41 @@ internal sealed class BrokerContext(int brokerId, KafkaOptions options, IGrainFa
 
     public IGrainFactory Grains { get; } = grains;
 
-    public ClusterView Cluster { get; } = new(grains);
+    public ClusterView Cluster { get; } = new(grains, options.MetadataMaxAge);
 
     public IPartitionGrain Partition(string topic, int partition) => Grains.GetGrain<IPartitionGrain>(new TopicPartition(topic, partition).ToString());
+
+    /// <summary>
+    /// The cluster view to serve a request for these partitions with: the cached one, unless it lacks one of them or
+    /// places its leader elsewhere, in which case one asked for after the request arrived. A client that just created
+    /// a topic, or just learnt of a new leader, then gets the answer the controller already holds, not the cache's
+    /// "unknown topic" (which librdkafka does not retry when it looks up a start offset).
+    /// </summary>
+    public ValueTask<ClusterView.Snapshot> ViewForAsync<TTopic, TPartition>(
+        List<TTopic> topics, Func<TTopic, string> name, Func<TTopic, List<TPartition>> partitions, Func<TPartition, int> index) =>
+        ViewForAsync((topics, name, partitions, index), static (broker, cluster, request) =>
+        {
+            foreach (TTopic topic in request.topics)
+            {
+                foreach (TPartition partition in request.partitions(topic))
+                {
+                    if (broker.NotServedHere(cluster, request.name(topic), request.index(partition)) is not null)
+                    {
+                        return false;
+                    }
+                }
+            }
+
+            return true;
+        });
+
+    /// <summary>The cluster view for <paramref name="request"/>: the cached one if <paramref name="servesAll"/> it, else one asked for after it arrived.</summary>
+    public async ValueTask<ClusterView.Snapshot> ViewForAsync<TRequest>(TRequest request, Func<BrokerContext, ClusterView.Snapshot, TRequest, bool> servesAll)
+    {
+        long arrived = Stopwatch.GetTimestamp();
+        ClusterView.Snapshot cached = await Cluster.GetAsync().ConfigureAwait(false);
+        return cached.TakenSince >= arrived || servesAll(this, cached, request) ? cached : await Cluster.TakenSinceAsync(arrived).ConfigureAwait(false);
+    }
 
     /// <summary>
     /// Null when this broker leads the partition; otherwise the error a Kafka client expects (it then refreshes its

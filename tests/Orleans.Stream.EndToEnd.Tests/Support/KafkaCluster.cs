@@ -4,7 +4,7 @@ namespace Orleans.Stream.EndToEnd.Tests.Support;
 
 /// <summary>
 /// Three broker processes with their Kafka ports, on Azurite, shared by the tests of the
-/// <see cref="SharedClusterCollection"/> (each uses its own topics and groups): starting a cluster costs more than
+/// <see cref="SharedClusterDefinition"/> (each uses its own topics and groups): starting a cluster costs more than
 /// most of those tests. Tests that kill or restart brokers start their own.
 /// </summary>
 public sealed class KafkaCluster : IAsyncLifetime
@@ -21,7 +21,9 @@ public sealed class KafkaCluster : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _cluster = await BrokerProcesses.StartAsync(_data.Path);
+        // A broker's copy of the cluster description stays valid for a minute here (1 s by default), so the tests
+        // on this cluster rely on its being fetched again whenever a request names what the copy does not show.
+        _cluster = await BrokerProcesses.StartAsync(_data.Path, environment: new Dictionary<string, string> { ["Kafka__MetadataMaxAge"] = "00:01:00" });
         _connection = await _cluster.ConnectWhenAllJoinedAsync();
     }
 
@@ -43,7 +45,7 @@ public sealed class KafkaCluster : IAsyncLifetime
 
 /// <summary>The test classes that share one <see cref="KafkaCluster"/>.</summary>
 [CollectionDefinition(Name)]
-public sealed class SharedClusterCollection : ICollectionFixture<KafkaCluster>
+public sealed class SharedClusterDefinition : ICollectionFixture<KafkaCluster>
 {
     public const string Name = "shared cluster";
 }
