@@ -258,6 +258,7 @@ internal sealed partial class LogManager : IAsyncDisposable
         Time = _time,
         AutoAdvanceHighWatermark = false,
         CheckpointInterval = _options.RecoveryCheckpointInterval,
+        PageCacheTailBytes = _options.PageCacheTailBytes,
         Logger = _loggerFactory.CreateLogger<PartitionLog>(),
     };
 

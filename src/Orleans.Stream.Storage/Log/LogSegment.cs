@@ -32,6 +32,7 @@ internal sealed class LogSegment
     private int _deleteOnRelease;
 
     private readonly int _indexIntervalBytes;
+    private long _pageCacheStart; // flusher only: bytes below this were given back to the kernel's page cache
 
     private LogSegment(string directory, long baseOffset, SafeFileHandle handle, int indexIntervalBytes)
     {
@@ -258,14 +259,21 @@ internal sealed class LogSegment
         return null;
     }
 
-    /// <summary>Flusher only: fsyncs new bytes, and the index files once sealed.</summary>
-    public void Flush()
+    /// <summary>
+    /// Flusher only: fsyncs new bytes, and the index files once sealed; then, when <paramref name="pageCacheTailBytes"/>
+    /// is not negative, gives the kernel back the cached pages of flushed bytes more than that far from the end.
+    /// </summary>
+    public void Flush(long pageCacheTailBytes)
     {
         long size = Volatile.Read(ref _size);
         if (size > Volatile.Read(ref _flushedSize))
         {
             RandomAccess.FlushToDisk(Handle);
             Volatile.Write(ref _flushedSize, size);
+            if (pageCacheTailBytes >= 0)
+            {
+                _pageCacheStart = PageCache.Drop(Handle, _pageCacheStart, size - pageCacheTailBytes);
+            }
         }
 
         if (IsSealed && !_indexesDurable)

@@ -118,7 +118,7 @@ public sealed partial class PartitionLog
                     {
                         try
                         {
-                            segment.Flush();
+                            segment.Flush(_pageCacheTailBytes);
                             flushed = true;
                         }
                         finally

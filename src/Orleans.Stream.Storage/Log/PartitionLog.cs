@@ -41,6 +41,7 @@ public sealed partial class PartitionLog : IAsyncDisposable
     private long _highWatermark;
     private long _durableOffset;
     private long _lastCheckpointMs;
+    private readonly long _pageCacheTailBytes;
     private Exception? _failure;
     private int _closed;
     private Task? _closeTask;
@@ -55,6 +56,7 @@ public sealed partial class PartitionLog : IAsyncDisposable
         _autoAdvanceHighWatermark = options.AutoAdvanceHighWatermark;
         _checkpointIntervalMs = (long)options.CheckpointInterval.TotalMilliseconds;
         _producerIdExpirationMs = (long)options.ProducerIdExpiration.TotalMilliseconds;
+        _pageCacheTailBytes = options.PageCacheTailBytes;
         _view = view;
         _writerWorkItem = new WriterWorkItem(this);
         _flusherWorkItem = new FlusherWorkItem(this);
@@ -187,7 +189,7 @@ public sealed partial class PartitionLog : IAsyncDisposable
                     segment.Seal();
                 }
 
-                segment.Flush();
+                segment.Flush(options.PageCacheTailBytes);
             }
 
             if (segments.Count == 0)

@@ -26,5 +26,12 @@ public sealed record PartitionLogOptions
     /// </summary>
     public TimeSpan ProducerIdExpiration { get; init; } = TimeSpan.FromDays(1);
 
+    /// <summary>
+    /// After each fsync, the log's flushed bytes more than this far behind a segment's end leave the kernel's page
+    /// cache (readers of older data then read them from disk); the pages freed are the next writes' pages. -1 (the
+    /// default, as Kafka): leave caching to the kernel. See <c>PageCache</c> for why a broker may want it.
+    /// </summary>
+    public long PageCacheTailBytes { get; init; } = -1;
+
     public ILogger Logger { get; init; } = NullLogger.Instance;
 }
