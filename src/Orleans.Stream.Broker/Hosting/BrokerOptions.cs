@@ -35,7 +35,7 @@ public sealed class BrokerOptions
     /// given back after each fsync, so appends reuse them (tailing consumers and replication read from the part kept;
     /// catch-up reads of older data go to disk). -1 leaves caching to the kernel, as Kafka does. The default suits VMs
     /// whose host takes back the guest's free memory, where every fresh page-cache page costs a host fault
-    /// (docs/benchmarks.md, session 11: RF=3 p99 at 55,000 records/s about a third lower).
+    /// (docs/benchmarks.md, session 11: RF=3 max rate about a fifth higher, p99 at fixed rates a fifth to a half lower).
     /// </summary>
     public long PageCacheTailBytes { get; set; } = 8 << 20;
 
