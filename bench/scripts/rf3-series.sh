@@ -2,6 +2,7 @@
 # The RF=3 series of docs/benchmarks.md: a fresh cluster (cluster-up.sh), one warm-up run and two runs at the
 # maximum rate, then one run at each of $RATES records/s; then the cluster stops. Each line is the load tool's result.
 #   PARTS   partitions of the topic (default 6)            RATES  fixed rates (default "55000 55000 74000")
+#   ACKS    acks of the fixed-rate runs (default all)
 #   Broker__PageCacheTailBytes and other Broker__/Kafka__ settings pass through to the brokers.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -15,5 +16,5 @@ for run in warm-up max max; do
   echo "$run: $($P produce --topic r3 $C --records 1000000 2>&1 | grep -E '^produce:' | sed 's/ \[producers.*//')"
 done
 for rate in ${RATES:-55000 55000 74000}; do
-  echo "at $rate/s: $($P produce --topic r3 $C --records $((rate * 10)) --rate "$rate" 2>&1 | grep -E '^produce:' | sed 's/ \[producers.*//')"
+  echo "at $rate/s: $($P produce --topic r3 $C --records $((rate * 10)) --rate "$rate" --acks "${ACKS:-all}" 2>&1 | grep -E '^produce:' | sed 's/ \[producers.*//')"
 done
