@@ -32,7 +32,7 @@ internal sealed class LogSegment
     private int _deleteOnRelease;
 
     private readonly int _indexIntervalBytes;
-    private long _pageCacheStart; // flusher only: bytes below this were given back to the kernel's page cache
+    private long _pageCacheStart; // the flusher's (truncation resets it): bytes below this were given back to the kernel's page cache
 
     private LogSegment(string directory, long baseOffset, SafeFileHandle handle, int indexIntervalBytes)
     {
@@ -168,6 +168,7 @@ internal sealed class LogSegment
         IsSealed = false;
         _indexesDurable = false;
         Volatile.Write(ref _flushedSize, Math.Min(Volatile.Read(ref _flushedSize), position));
+        _pageCacheStart = 0; // the scan below reads the kept bytes back in, and the rest is written again: the next flush drops both
         ScanAndIndex(position, out _);
     }
 

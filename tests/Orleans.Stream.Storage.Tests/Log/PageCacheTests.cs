@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Orleans.Stream.Storage.Tests.Support;
 
 namespace Orleans.Stream.Storage.Tests.Log;
@@ -29,12 +30,45 @@ public sealed class PageCacheTests
         int tailPages = (int)((tailEnd - tailStart) / PageResidency.PageSize);
         Assert.Equal(tailPages, PageResidency.CachedPages(segment, tailStart, tailEnd));
 
-        await using PartitionLog reopened = PartitionLog.Open(temp.Sub("topic-0"), new LogConfig(), new PartitionLogOptions { PageCacheTailBytes = Tail });
+        await using PartitionLog reopened = Open(temp.Sub("topic-0"), Tail);
         AssertSameRecords(expected, Batches.ReadAll(reopened, 0));
     }
 
     [Fact]
-    public async Task By_default_the_log_leaves_its_pages_to_the_kernel()
+    public async Task Bytes_written_again_after_a_truncation_leave_the_page_cache_too()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        using var temp = new TempDirectory();
+        string directory = temp.Sub("topic-0");
+        await using (PartitionLog log = Open(directory, Tail))
+        {
+            // One log instance throughout: the first appends' pages are dropped, then the same bytes are written anew.
+            for (int round = 0; round < 2; round++)
+            {
+                for (int b = 0; b < 64; b++)
+                {
+                    await log.AppendAsync(Batches.Deterministic((100 * round) + b, 4, valueSize: 1000, Batches.T0));
+                }
+
+                if (round == 0)
+                {
+                    await log.TruncateToAsync(8); // two batches stay; the second round writes over the rest
+                }
+            }
+        }
+
+        string segment = SegmentPath(directory);
+        long behind = (new FileInfo(segment).Length - Tail) / PageResidency.PageSize * PageResidency.PageSize;
+        Assert.True(behind > 0, $"the records written again went elsewhere: {string.Join(", ", Directory.GetFiles(directory))}");
+        Assert.Equal(0, PageResidency.CachedPages(segment, 0, behind));
+    }
+
+    [Fact]
+    public async Task With_no_tail_set_the_log_leaves_its_pages_to_the_kernel()
     {
         if (!OperatingSystem.IsLinux())
         {
@@ -51,7 +85,7 @@ public sealed class PageCacheTests
     private static async Task<(List<TestRecord> Expected, string Segment, long Size)> AppendAsync(string directory, long pageCacheTailBytes)
     {
         var expected = new List<TestRecord>();
-        await using (PartitionLog log = PartitionLog.Open(directory, new LogConfig { FlushPolicy = FlushPolicy.GroupCommit }, new PartitionLogOptions { PageCacheTailBytes = pageCacheTailBytes }))
+        await using (PartitionLog log = Open(directory, pageCacheTailBytes))
         {
             for (int b = 0; b < 64; b++)
             {
@@ -63,9 +97,17 @@ public sealed class PageCacheTests
             }
         }
 
-        string segment = Path.Combine(directory, 0L.ToString("D20") + ".log");
+        string segment = SegmentPath(directory);
         return (expected, segment, new FileInfo(segment).Length);
     }
+
+    // The log's clock at the records' time: segment.ms must not roll a new segment between the appends.
+    private static PartitionLog Open(string directory, long pageCacheTailBytes) => PartitionLog.Open(
+        directory,
+        new LogConfig { FlushPolicy = FlushPolicy.GroupCommit },
+        new PartitionLogOptions { PageCacheTailBytes = pageCacheTailBytes, Time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(Batches.T0)) });
+
+    private static string SegmentPath(string directory) => Orleans.Stream.Storage.Log.SegmentFiles.LogPath(directory, 0);
 
     private static void AssertSameRecords(List<TestRecord> expected, List<TestRecord> actual)
     {
